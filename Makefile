@@ -1,0 +1,125 @@
+# sesrelay — top-level Makefile.  See README.md.
+#   make            build build/sesrelay and build/sendmail (the light intake binary)
+#   make check      unit tests + integration tests, plain and under ASan+UBSan
+#   make demo       end-to-end demo against the local SES stand-in
+#   make bench      benchmarks (not tests)
+#   make install    PREFIX, DESTDIR, SYSCONFDIR, SPOOLDIR honoured
+
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/sesrelay
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SPOOLDIR   ?= /var/spool/sesrelay
+RELAYUSER  ?= sesrelay
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -g
+SANFLAGS ?=
+CFLAGS  += -std=c11 $(OPT) $(SANFLAGS) -Wall -Wextra -Wshadow -Wpointer-arith \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral \
+	   -D_GNU_SOURCE -MMD -MP \
+	   -DSESRELAY_CONF='"$(SYSCONFDIR)/sesrelay/sesrelay.conf"' \
+	   -DSESRELAY_SPOOL='"$(SPOOLDIR)"' \
+	   -DSESRELAY_USER='"$(RELAYUSER)"' \
+	   -DSESRELAY_BIN='"$(SBINDIR)/sesrelay"'
+LDFLAGS += $(SANFLAGS)
+
+# The intake binary (sendmail/mailq/newaliases) links libconfig only: loading
+# libcurl + OpenSSL costs ~4 ms per process start (PRODUCT.md), which would
+# triple the cost of every enqueue.  Keep this list free of curl/openssl users.
+INTAKE_SRCS = \
+	relay/sendmail.c \
+	relay/intake.c \
+	relay/header.c \
+	relay/smtpd_stdio.c \
+	relay/spool.c \
+	relay/envelope.c \
+	relay/qid.c \
+	relay/config.c \
+	relay/log.c \
+	relay/util.c
+
+# Everything else goes into the library that sesrelay and the unit tests use.
+LIB_SRCS  = $(filter-out relay/sendmail.c relay/sesrelay.c,$(wildcard relay/*.c))
+TOOL_SRCS = relay/sesrelay.c
+
+LIB_OBJS    = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+INTAKE_OBJS = $(INTAKE_SRCS:%.c=$(BUILD)/%.o)
+TOOL_OBJS   = $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+
+INTAKE_LIBS = $(shell pkg-config --libs libconfig)
+TOOL_LIBS   = $(shell pkg-config --libs libconfig libcurl openssl) -lresolv
+TEST_LIBS   = $(TOOL_LIBS) $(shell pkg-config --libs cmocka)
+
+UNIT_SRCS  = $(wildcard test/unit/test_*.c)
+UNIT_BINS  = $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
+
+all: $(BUILD)/sesrelay $(BUILD)/sendmail
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsesrelay.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/sesrelay: $(TOOL_OBJS) $(BUILD)/libsesrelay.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+$(BUILD)/sendmail: $(INTAKE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(INTAKE_LIBS)
+
+$(BUILD)/test/%: test/unit/%.c $(BUILD)/libsesrelay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Irelay -o $@ $< $(BUILD)/libsesrelay.a $(TEST_LIBS)
+
+unit: $(UNIT_BINS)
+
+# check: plain build first, then the same suite under ASan+UBSan.
+check:
+	./test/deps.sh
+	$(MAKE) all unit
+	./test/run-tests.sh $(BUILD)
+	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' all unit
+	./test/run-tests.sh build-asan
+
+demo:
+	./test/deps.sh
+	$(MAKE) all
+	./test/demo.sh $(BUILD)
+
+bench:
+	./test/deps.sh
+	$(MAKE) all
+	./bench/run.sh $(BUILD)
+
+lint:
+	mandoc -Tlint -W warning man/*.[0-9]
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(BUILD)/sesrelay $(DESTDIR)$(SBINDIR)/sesrelay
+	install -m 2755 $(BUILD)/sendmail $(DESTDIR)$(LIBEXECDIR)/sendmail
+	ln -sf ../lib/sesrelay/sendmail $(DESTDIR)$(SBINDIR)/sendmail
+	ln -sf ../lib/sesrelay/sendmail $(DESTDIR)$(BINDIR)/mailq
+	ln -sf ../lib/sesrelay/sendmail $(DESTDIR)$(BINDIR)/newaliases
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	for m in man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -d $(DESTDIR)$(SYSCONFDIR)/sesrelay
+	[ -e $(DESTDIR)$(SYSCONFDIR)/sesrelay/sesrelay.conf ] || \
+		install -m 0640 conf/sesrelay.conf $(DESTDIR)$(SYSCONFDIR)/sesrelay/sesrelay.conf
+	./packaging/postinst-spool.sh "$(DESTDIR)$(SPOOLDIR)" "$(RELAYUSER)" "$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all unit check demo bench lint install clean
+
+-include $(LIB_OBJS:.o=.d) $(INTAKE_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)

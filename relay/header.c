@@ -1,0 +1,2 @@
+/* header.c: placeholder */
+typedef int sesrelay_placeholder_header;

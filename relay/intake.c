@@ -1,0 +1,2 @@
+/* intake.c: placeholder */
+typedef int sesrelay_placeholder_intake;

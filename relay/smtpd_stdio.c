@@ -1,0 +1,2 @@
+/* smtpd_stdio.c: placeholder */
+typedef int sesrelay_placeholder_smtpd_stdio;

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spool.c: every create, commit, rename and delete in the spool happens
+ * here (layout in spool.h, formats in envelope.h, for admins in
+ * man/sesrelay-spool.5).  The rules, after nullmailer and OpenSMTPD:
+ *  - a message becomes visible only by link(2) of a complete, fsync'ed file,
+ *    followed by an fsync of the directory; link refuses to overwrite;
+ *  - temp names start with "t." so a killed writer's leftovers are
+ *    recognisable and never delivered;
+ *  - state is never edited in place: temp + fsync + rename + dir fsync.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "util.h"
+
+#define WBUF_SIZE (64 * 1024)
+
+/* The one temp file this process may leave behind; removed on signals. */
+static char cleanup_path[1024];
+static volatile sig_atomic_t cleanup_armed;
+
+static void
+cleanup_signal(int sig)
+{
+	if (cleanup_armed)
+		unlink(cleanup_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+cleanup_arm(const char *path)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGXFSZ };
+	struct sigaction sa;
+	size_t i;
+
+	snprintf(cleanup_path, sizeof(cleanup_path), "%s", path);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cleanup_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	cleanup_armed = 1;
+}
+
+void
+spool_init(struct spool *sp, const char *dir)
+{
+	memset(sp, 0, sizeof(*sp));
+	snprintf(sp->dir, sizeof(sp->dir), "%s", dir);
+	snprintf(sp->maildrop, sizeof(sp->maildrop), "%s/maildrop", dir);
+	snprintf(sp->queue, sizeof(sp->queue), "%s/queue", dir);
+	snprintf(sp->failed, sizeof(sp->failed), "%s/failed", dir);
+	snprintf(sp->state, sizeof(sp->state), "%s/state", dir);
+	snprintf(sp->run, sizeof(sp->run), "%s/run", dir);
+}
+
+const char *
+spool_area_dir(const struct spool *sp, enum spool_area a)
+{
+	switch (a) {
+	case AREA_MAILDROP:	return sp->maildrop;
+	case AREA_QUEUE:	return sp->queue;
+	case AREA_FAILED:	return sp->failed;
+	}
+	return sp->queue;
+}
+
+const char *
+spool_area_name(enum spool_area a)
+{
+	switch (a) {
+	case AREA_MAILDROP:	return "maildrop";
+	case AREA_QUEUE:	return "queue";
+	case AREA_FAILED:	return "failed";
+	}
+	return "?";
+}
+
+/* ---- intake ------------------------------------------------------------- */
+
+int
+spool_create(const struct spool *sp, struct spool_file *f, long min_free)
+{
+	struct statvfs vfs;
+	int tries;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->sp = sp;
+	if (statvfs(sp->maildrop, &vfs) == -1)
+		return -1;
+	if ((double)vfs.f_bavail * (double)vfs.f_frsize < (double)min_free) {
+		errno = ENOSPC;
+		return -1;
+	}
+	for (tries = 0; tries < 10; tries++) {
+		qid_new(f->id);
+		snprintf(f->tmp, sizeof(f->tmp), "%s/t.%s.%ld", sp->maildrop,
+		    f->id, (long)getpid());
+		/* Block signals between create and arming, so no window
+		 * leaves an unannounced temp file. */
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0640);
+		if (f->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (f->fd < 0)
+		return -1;
+	cleanup_arm(f->tmp);
+	/* The daemon reads the file through the group (maildrop is setgid to
+	 * the relay group); a caller's umask must not take that away. */
+	if (fchmod(f->fd, 0640) == -1) {
+		spool_abort(f);
+		return -1;
+	}
+	f->buf = xmalloc(WBUF_SIZE);
+	return 0;
+}
+
+static int
+flush_buf(struct spool_file *f)
+{
+	if (f->buflen > 0 && write_all(f->fd, f->buf, f->buflen) == -1)
+		return -1;
+	f->buflen = 0;
+	return 0;
+}
+
+int
+spool_begin(struct spool_file *f, const struct envelope *e)
+{
+	char *hdr = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&hdr, &len);
+	long off;
+	int r;
+
+	if (mem == NULL)
+		return -1;
+	r = envelope_write_header(mem, e, &off);
+	fclose(mem);
+	if (r == -1) {
+		free(hdr);
+		errno = ENOMEM;
+		return -1;
+	}
+	f->size_off = off;
+	r = write_all(f->fd, hdr, len);
+	free(hdr);
+	return r;
+}
+
+int
+spool_write(struct spool_file *f, const void *buf, size_t len)
+{
+	f->size += (long)len;
+	if (f->buflen + len > WBUF_SIZE && flush_buf(f) == -1)
+		return -1;
+	if (len >= WBUF_SIZE)
+		return write_all(f->fd, buf, len);
+	memcpy(f->buf + f->buflen, buf, len);
+	f->buflen += len;
+	return 0;
+}
+
+int
+spool_commit(struct spool_file *f)
+{
+	char digits[ENVELOPE_SIZE_WIDTH + 1], final[1024];
+	int saved;
+
+	if (flush_buf(f) == -1 ||
+	    write_all(f->fd, ENVELOPE_TRAILER, strlen(ENVELOPE_TRAILER)) == -1)
+		goto fail;
+	snprintf(digits, sizeof(digits), "%0*ld", ENVELOPE_SIZE_WIDTH, f->size);
+	if (pwrite(f->fd, digits, ENVELOPE_SIZE_WIDTH, f->size_off) != ENVELOPE_SIZE_WIDTH)
+		goto fail;
+	if (fsync(f->fd) == -1 || close(f->fd) == -1) {
+		f->fd = -1;
+		goto fail;
+	}
+	f->fd = -1;
+	for (;;) {
+		snprintf(final, sizeof(final), "%s/%s", f->sp->maildrop, f->id);
+		if (link(f->tmp, final) == 0)
+			break;
+		if (errno != EEXIST)
+			goto fail;
+		qid_new(f->id);
+	}
+	unlink(f->tmp);
+	if (fsync_dir(f->sp->maildrop) == -1) {
+		/* Not durable: take it back rather than claim success. */
+		saved = errno;
+		unlink(final);
+		cleanup_armed = 0;
+		errno = saved;
+		return -1;
+	}
+	/* The message is durable from here on. */
+	cleanup_armed = 0;
+	free(f->buf);
+	f->buf = NULL;
+	return 0;
+fail:
+	saved = errno;
+	spool_abort(f);
+	errno = saved;
+	return -1;
+}
+
+void
+spool_abort(struct spool_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp[0] != '\0')
+		unlink(f->tmp);
+	cleanup_armed = 0;
+	free(f->buf);
+	f->buf = NULL;
+}
+
+/* ---- daemon and tools --------------------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+ssize_t
+spool_list(const struct spool *sp, enum spool_area a, char ***ids)
+{
+	DIR *d = opendir(spool_area_dir(sp, a));
+	struct dirent *de;
+	size_t n = 0, cap = 64;
+
+	*ids = NULL;
+	if (d == NULL)
+		return -1;
+	*ids = xmalloc(cap * sizeof(char *));
+	while ((de = readdir(d)) != NULL) {
+		if (!qid_valid(de->d_name))
+			continue;
+		if (n == cap)
+			*ids = xrealloc(*ids, (cap *= 2) * sizeof(char *));
+		(*ids)[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(*ids, n, sizeof(char *), cmp_str);
+	return (ssize_t)n;
+}
+
+void
+spool_list_free(char **ids, ssize_t n)
+{
+	ssize_t i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int
+spool_open(const struct spool *sp, enum spool_area a, const char *id,
+    struct envelope *e, char *err, size_t errlen)
+{
+	char path[1024];
+	struct stat st;
+	int fd;
+
+	if (!qid_valid(id)) {
+		snprintf(err, errlen, "'%s' is not a queue id", id);
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", spool_area_dir(sp, a), id);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (st.st_nlink != 1) {
+		/* A writer between link() and unlink(): not ready yet. */
+		snprintf(err, errlen, "%s: being committed", path);
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	if (envelope_read(fd, e, err, errlen) == -1) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+int
+spool_lock(int fd, int wait)
+{
+	int r;
+
+	while ((r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) == -1 && errno == EINTR)
+		;
+	return r;
+}
+
+int
+spool_move(const struct spool *sp, const char *id, enum spool_area from,
+    enum spool_area to)
+{
+	char src[1024], dst[1024];
+
+	snprintf(src, sizeof(src), "%s/%s", spool_area_dir(sp, from), id);
+	snprintf(dst, sizeof(dst), "%s/%s", spool_area_dir(sp, to), id);
+	if (rename(src, dst) == -1)
+		return -1;
+	if (fsync_dir(spool_area_dir(sp, to)) == -1)
+		return -1;
+	return fsync_dir(spool_area_dir(sp, from));
+}
+
+int
+spool_remove(const struct spool *sp, enum spool_area a, const char *id)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", spool_area_dir(sp, a), id);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", sp->state, id);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	fsync_dir(spool_area_dir(sp, a));
+	return fsync_dir(sp->state);
+}
+
+static char *
+read_small_file(const char *path, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1)
+		return NULL;
+	for (;;) {
+		if (n == cap)
+			buf = xrealloc(buf, cap = cap ? cap * 2 : 4096);
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Write `data` to DIR/NAME through DIR/t.NAME.PID + fsync + rename + fsync. */
+static int
+replace_file(const char *dir, const char *name, const char *data, size_t len,
+    mode_t mode)
+{
+	char tmp[1024], dst[1024];
+	int fd, saved;
+
+	snprintf(tmp, sizeof(tmp), "%s/t.%s.%ld", dir, name, (long)getpid());
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) == -1 || rename(tmp, dst) == -1) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return fsync_dir(dir);
+}
+
+int
+spool_state_load(const struct spool *sp, const char *id,
+    const struct envelope *e, struct msg_state *st, char *err, size_t errlen)
+{
+	char path[1024], *text;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", sp->state, id);
+	if ((text = read_small_file(path, &len)) == NULL) {
+		if (errno == ENOENT) {
+			state_init(st, e);
+			return 0;
+		}
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = state_parse(text, len, st, err, errlen);
+	free(text);
+	return r;
+}
+
+int
+spool_state_save(const struct spool *sp, const char *id,
+    const struct msg_state *st)
+{
+	size_t len;
+	char *text = state_format(st, &len);
+	int r = replace_file(sp->state, id, text, len, 0600);
+
+	free(text);
+	return r;
+}
+
+static int
+purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+	char path[1024], other[1024];
+	time_t now = time(NULL);
+	int removed = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (strncmp(de->d_name, "t.", 2) == 0) {
+			if (lstat(path, &st) == 0 && now - st.st_mtime > max_age &&
+			    unlink(path) == 0)
+				removed++;
+			continue;
+		}
+		if (orphans_of == NULL || !qid_valid(de->d_name))
+			continue;
+		snprintf(other, sizeof(other), "%s/%s", orphans_of->queue, de->d_name);
+		if (access(other, F_OK) == 0)
+			continue;
+		snprintf(other, sizeof(other), "%s/%s", orphans_of->failed, de->d_name);
+		if (access(other, F_OK) == 0)
+			continue;
+		snprintf(other, sizeof(other), "%s/%s", orphans_of->maildrop, de->d_name);
+		if (access(other, F_OK) == 0)
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int
+spool_purge_stale(const struct spool *sp, long max_age)
+{
+	return purge_dir(sp->maildrop, max_age, NULL) +
+	    purge_dir(sp->state, max_age, sp) + purge_dir(sp->run, max_age, NULL);
+}
+
+static int
+mkdir_owned(const char *path, mode_t mode, uid_t uid, gid_t gid,
+    char *err, size_t errlen)
+{
+	if (mkdir(path, mode) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (chown(path, uid, gid) == -1 || chmod(path, mode) == -1) {
+		snprintf(err, errlen, "chown/chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwnam(relay_user);
+	struct spool sp;
+
+	if (pw == NULL) {
+		snprintf(err, errlen, "no such user '%s': create it first "
+		    "(useradd --system --user-group %s)", relay_user, relay_user);
+		return -1;
+	}
+	spool_init(&sp, dir);
+	if (mkdir_owned(sp.dir, 0755, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
+	    mkdir_owned(sp.maildrop, 03730, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
+	    mkdir_owned(sp.queue, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
+	    mkdir_owned(sp.failed, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
+	    mkdir_owned(sp.state, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
+	    mkdir_owned(sp.run, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* ---- run/status ----------------------------------------------------------- */
+
+int
+spool_status_load(const struct spool *sp, struct queue_status *qs)
+{
+	char path[1024], *text, *line, *next, *v;
+	size_t len;
+
+	memset(qs, 0, sizeof(*qs));
+	snprintf(path, sizeof(path), "%s/status", sp->run);
+	if ((text = read_small_file(path, &len)) == NULL)
+		return -1;
+	text = xrealloc(text, len + 1);
+	text[len] = '\0';
+	for (line = text; line && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((v = strchr(line, '=')) == NULL)
+			continue;
+		*v++ = '\0';
+#define NUM(k, f) else if (strcmp(line, k) == 0) qs->f = atol(v)
+#define DBL(k, f) else if (strcmp(line, k) == 0) qs->f = strtod(v, NULL)
+#define STR(k, f) else if (strcmp(line, k) == 0) snprintf(qs->f, sizeof(qs->f), "%s", v)
+		if (0) ;
+		NUM("pid", pid); NUM("updated", updated); NUM("held_since", held_since);
+		STR("hold_reason", hold_reason);
+		NUM("throttled_until", throttled_until); STR("throttle_reason", throttle_reason);
+		DBL("rate_configured", rate_configured); DBL("rate_current", rate_current);
+		NUM("last_success", last_success);
+		NUM("first_failure", first_failure); STR("first_failure_text", first_failure_text);
+		NUM("last_failure", last_failure); STR("last_failure_text", last_failure_text);
+#undef NUM
+#undef DBL
+#undef STR
+	}
+	free(text);
+	return 0;
+}
+
+int
+spool_status_save(const struct spool *sp, const struct queue_status *qs)
+{
+	char *text = xasprintf(
+	    "pid=%ld\nupdated=%ld\nheld_since=%ld\nhold_reason=%s\n"
+	    "throttled_until=%ld\nthrottle_reason=%s\nrate_configured=%.3f\n"
+	    "rate_current=%.3f\nlast_success=%ld\nfirst_failure=%ld\n"
+	    "first_failure_text=%s\nlast_failure=%ld\nlast_failure_text=%s\n",
+	    qs->pid, qs->updated, qs->held_since, qs->hold_reason,
+	    qs->throttled_until, qs->throttle_reason, qs->rate_configured,
+	    qs->rate_current, qs->last_success, qs->first_failure,
+	    qs->first_failure_text, qs->last_failure, qs->last_failure_text);
+	char *p;
+	int r;
+
+	/* Reply texts are one line each in this file. */
+	for (p = text; *p; p++)
+		if (*p == '\r')
+			*p = ' ';
+	r = replace_file(sp->run, "status", text, strlen(text), 0600);
+	free(text);
+	return r;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * spool.c: the ONLY code that creates, commits, renames or deletes files in
+ * the spool.  Layout (man/sesrelay-spool.5):
+ *
+ *	SPOOL/maildrop/	3730 relay:relay  sendmail writes t.ID.PID, links ID
+ *	SPOOL/queue/	0700 relay	  messages being delivered (daemon took them)
+ *	SPOOL/failed/	0700 relay	  messages that failed permanently
+ *	SPOOL/state/	0700 relay	  per-message state files (envelope.h)
+ *	SPOOL/run/	0700 relay	  daemon.lock, daemon.pid, status
+ */
+#ifndef SESRELAY_SPOOL_H
+#define SESRELAY_SPOOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "envelope.h"
+#include "qid.h"
+
+enum spool_area { AREA_MAILDROP, AREA_QUEUE, AREA_FAILED };
+
+struct spool {
+	char	dir[256];
+	char	maildrop[300], queue[300], failed[300], state[300], run[300];
+};
+
+/* Paths only; touches nothing. */
+void	spool_init(struct spool *sp, const char *dir);
+const char *spool_area_dir(const struct spool *sp, enum spool_area a);
+const char *spool_area_name(enum spool_area a);
+
+/* ---- intake: write one message ------------------------------------------ */
+
+struct spool_file {
+	const struct spool *sp;
+	int	 fd;
+	char	 id[QID_LEN + 1];
+	char	 tmp[1024];
+	long	 size_off;	/* where the size digits are */
+	long	 size;		/* message octets written so far */
+	char	*buf;		/* write buffer */
+	size_t	 buflen;
+};
+
+/* Check free space (min_free octets), create maildrop/t.ID.PID with
+ * O_EXCL|O_NOFOLLOW mode 0640, and arm the cleanup that removes it if the
+ * process is interrupted.  0, or -1 with errno (ENOSPC when short of space). */
+int	spool_create(const struct spool *sp, struct spool_file *f, long min_free);
+/* Write the envelope header.  0 or -1 (errno). */
+int	spool_begin(struct spool_file *f, const struct envelope *e);
+/* Append message octets (buffered).  0 or -1 (errno). */
+int	spool_write(struct spool_file *f, const void *buf, size_t len);
+/* Patch the size, write the trailer, fsync, link into place as ID (a new ID
+ * on EEXIST), unlink the temp name, fsync the directory.  Only after 0 is
+ * the message durable; f->id names it.  -1 (errno): nothing was queued. */
+int	spool_commit(struct spool_file *f);
+/* Remove the temp file (any time before commit). */
+void	spool_abort(struct spool_file *f);
+
+/* ---- daemon and tools ------------------------------------------------------ */
+
+/* Sorted list of committed ids in an area (temp and foreign names skipped).
+ * Returns the count, -1 on error; *ids is a malloc'd array of malloc'd ids. */
+ssize_t	spool_list(const struct spool *sp, enum spool_area a, char ***ids);
+void	spool_list_free(char **ids, ssize_t n);
+
+/* Open AREA/ID read-only (O_NOFOLLOW), check it is a regular file with one
+ * link, parse and verify its envelope.  Returns the fd, or -1 with a reason
+ * in err (errno ENOENT when it is simply gone). */
+int	spool_open(const struct spool *sp, enum spool_area a, const char *id,
+	    struct envelope *e, char *err, size_t errlen);
+/* flock the message fd: LOCK_EX, non-blocking unless `wait`.  0 or -1. */
+int	spool_lock(int fd, int wait);
+
+/* Move a message between areas with one rename(2) + directory fsync. */
+int	spool_move(const struct spool *sp, const char *id, enum spool_area from,
+	    enum spool_area to);
+/* Delete a message: the message file first, so a crash leaves at worst an
+ * orphan state file, which spool_purge_stale removes. */
+int	spool_remove(const struct spool *sp, enum spool_area a, const char *id);
+
+/* State: load (missing file = fresh state from the envelope) and save
+ * (temp + fsync + rename + directory fsync).  0 or -1 with err / errno. */
+int	spool_state_load(const struct spool *sp, const char *id,
+	    const struct envelope *e, struct msg_state *st, char *err, size_t errlen);
+int	spool_state_save(const struct spool *sp, const char *id,
+	    const struct msg_state *st);
+
+/* Remove temp files older than max_age seconds (maildrop/t.*, state/t.*),
+ * and state files whose message is gone.  Returns the number removed. */
+int	spool_purge_stale(const struct spool *sp, long max_age);
+
+/* Create the spool tree with the documented owners and modes (as root,
+ * for make install and the tests).  0 or -1 with err. */
+int	spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen);
+
+/* ---- queue-wide status (run/status), written by the daemon ---------------- */
+
+struct queue_status {
+	long	pid;			/* daemon pid when written */
+	long	updated;		/* epoch seconds */
+	long	held_since;		/* 0 = not held */
+	char	hold_reason[512];	/* server words + hint */
+	long	throttled_until;	/* 0 = not throttled */
+	char	throttle_reason[256];
+	double	rate_configured;	/* recipients/s */
+	double	rate_current;
+	long	last_success;		/* epoch seconds */
+	long	first_failure;		/* first failure since last success */
+	char	first_failure_text[512];
+	long	last_failure;
+	char	last_failure_text[512];
+};
+
+int	spool_status_load(const struct spool *sp, struct queue_status *qs);
+int	spool_status_save(const struct spool *sp, const struct queue_status *qs);
+
+#endif

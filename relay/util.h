@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: ISC */
+/* util.c: small helpers shared by every program (allocation, strings, I/O). */
+#ifndef SESRELAY_UTIL_H
+#define SESRELAY_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* sysexits.h codes, named here so every file uses the same ones. */
+#define EX_OK_		0
+#define EXIT_USAGE	64	/* EX_USAGE */
+#define EXIT_DATAERR	65	/* EX_DATAERR */
+#define EXIT_NOINPUT	66	/* EX_NOINPUT */
+#define EXIT_NOUSER	67	/* EX_NOUSER */
+#define EXIT_SOFTWARE	70	/* EX_SOFTWARE */
+#define EXIT_OSERR	71	/* EX_OSERR */
+#define EXIT_CANTCREAT	73	/* EX_CANTCREAT */
+#define EXIT_IOERR	74	/* EX_IOERR */
+#define EXIT_TEMPFAIL	75	/* EX_TEMPFAIL */
+#define EXIT_NOPERM	77	/* EX_NOPERM */
+#define EXIT_CONFIG	78	/* EX_CONFIG */
+
+/* Allocation that cannot fail: on ENOMEM print and exit EX_TEMPFAIL (the
+ * caller's message is not lost; sendmail's caller can retry). */
+void	*xmalloc(size_t n);
+void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *p, size_t n);
+char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
+char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void	 str_lower(char *s);
+/* The host name from gethostname(2), malloc'd (no DNS lookup). */
+char	*host_fqdn(void);
+
+/* write(2) until done; 0 or -1 (errno). */
+int	 write_all(int fd, const void *buf, size_t len);
+/* fsync the directory `dir`; 0 or -1 (errno). */
+int	 fsync_dir(const char *dir);
+/* Wall clock in microseconds / as a double in seconds. */
+uint64_t now_us(void);
+double	 now_sec(void);
+
+#endif

@@ -1,0 +1,97 @@
+# Shared helpers for integration tests (sourced).  Each test builds a
+# throw-away root: a spool owned by the relay user, a config file, and, when
+# asked, the SES stand-in on 127.0.0.1 with a certificate made at run time.
+#   BUILD     absolute path of the build directory (set by run-tests.sh)
+#   TROOT     this test's root (created by t_setup, removed on exit)
+#   CONF      $TROOT/sesrelay.conf      SPOOL  $TROOT/spool
+#   LOG       $TROOT/sesrelay.log (log_file: every syslog line, for asserts)
+set -u
+: "${BUILD:?BUILD must point at the build directory}"
+PY=/usr/bin/python3			# Debian's python: has aiosmtpd and dnslib
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SESRELAY="$BUILD/sesrelay"
+SENDMAIL="$BUILD/sendmail"
+RELAY_USER=sesrelay
+_pids=()
+
+t_fail() { echo "FAIL: $*" >&2; exit 1; }
+t_ok()   { echo "ok: $*"; }
+# t_check "what" command...: run command, fail with "what" when it fails.
+t_check() { local what=$1; shift; "$@" || t_fail "$what"; t_ok "$what"; }
+t_eq() { [ "$1" = "$2" ] || t_fail "$3: expected '$2', got '$1'"; t_ok "$3"; }
+t_grep() { grep -q -e "$1" "$2" || { echo "--- $2:"; cat "$2"; t_fail "'$1' not found in $2"; }; t_ok "found '$1'"; }
+t_nogrep() { ! grep -q -e "$1" "$2" || { echo "--- $2:"; cat "$2"; t_fail "'$1' unexpectedly in $2"; }; t_ok "no '$1'"; }
+
+t_cleanup() {
+	local p
+	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+	[ -n "${TROOT:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$TROOT"
+}
+trap t_cleanup EXIT
+
+t_ensure_user() {	# the relay user (and its group) exists
+	id "$RELAY_USER" >/dev/null 2>&1 ||
+		useradd --system --user-group --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$RELAY_USER"
+}
+
+# t_setup [extra config lines...]: root, spool and config.
+t_setup() {
+	t_ensure_user
+	TROOT=$(mktemp -d /tmp/sesrelay-t.XXXXXX)
+	chmod 755 "$TROOT"
+	CONF=$TROOT/sesrelay.conf
+	SPOOL=$TROOT/spool
+	LOG=$TROOT/sesrelay.log
+	: >"$LOG"; chmod 666 "$LOG"
+	{
+		echo "spool_dir = \"$SPOOL\";"
+		echo "relay_user = \"$RELAY_USER\";"
+		echo "domain = \"host.test\";"
+		echo "log_file = \"$LOG\";"
+		local l; for l in "$@"; do echo "$l"; done
+	} >"$CONF"
+	"$SESRELAY" -C "$CONF" setup >/dev/null || t_fail "sesrelay setup"
+}
+
+# t_standin [stand-in options...]: start the SES stand-in; sets SMTP_PORT,
+# CERTS, MAILDIR, STANDIN_LOG, and appends transport settings to $CONF.
+t_standin() {
+	CERTS=$TROOT/certs; MAILDIR=$TROOT/received; STANDIN_LOG=$TROOT/standin.log
+	mkdir -p "$MAILDIR"
+	[ -e "$CERTS/ca.pem" ] || bash "$TOP/test/standin/mkcert.sh" "$CERTS" >/dev/null 2>&1 ||
+		t_fail "mkcert"
+	rm -f "$TROOT/standin.port"
+	"$PY" "$TOP/test/standin/ses_standin.py" --port 0 --port-file "$TROOT/standin.port" \
+		--certdir "$CERTS" --maildir "$MAILDIR" --log "$STANDIN_LOG" \
+		--stats "$TROOT/standin.stats" --user AKIATESTUSER --password testsecret \
+		"$@" >"$TROOT/standin.out" 2>&1 &
+	_pids+=($!)
+	local i
+	for i in $(seq 100); do [ -s "$TROOT/standin.port" ] && break; sleep 0.1; done
+	[ -s "$TROOT/standin.port" ] || { cat "$TROOT/standin.out"; t_fail "stand-in did not start"; }
+	SMTP_PORT=$(cat "$TROOT/standin.port")
+	chmod -R a+rX "$CERTS"
+	if ! grep -q '^host' "$CONF"; then
+		cat >>"$CONF" <<CONF
+host = "127.0.0.1";
+port = $SMTP_PORT;
+ca_file = "$CERTS/ca.pem";
+username = "AKIATESTUSER";
+password = "testsecret";
+CONF
+	fi
+}
+
+# Count of messages the stand-in accepted.
+t_received() { find "$MAILDIR" -name '*.eml' | wc -l; }
+
+# Run the daemon once (drain what is due) as the relay user.
+t_drain() { "$SESRELAY" -C "$CONF" daemon --once "$@"; }
+
+# t_bg command...: start a background process that t_cleanup stops.
+t_bg() { "$@" & _pids+=($!); }
+
+# Wait until "$@" succeeds (up to ~10 s).
+t_wait() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
