@@ -99,7 +99,8 @@ int
 spool_create(const struct spool *sp, struct spool_file *f, long min_free)
 {
 	struct statvfs vfs;
-	int tries;
+	sigset_t all, old;
+	int tries, saved;
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
@@ -110,20 +111,26 @@ spool_create(const struct spool *sp, struct spool_file *f, long min_free)
 		errno = ENOSPC;
 		return -1;
 	}
+	/* Block signals from create to arming, so that no interruption
+	 * leaves a temp file behind that the handler does not know of. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	for (tries = 0; tries < 10; tries++) {
 		qid_new(f->id);
 		snprintf(f->tmp, sizeof(f->tmp), "%s/t.%s.%ld", sp->maildrop,
 		    f->id, (long)getpid());
-		/* Block signals between create and arming, so no window
-		 * leaves an unannounced temp file. */
 		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0640);
 		if (f->fd >= 0 || errno != EEXIST)
 			break;
 	}
+	if (f->fd >= 0)
+		cleanup_arm(f->tmp);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
 	if (f->fd < 0)
 		return -1;
-	cleanup_arm(f->tmp);
 	/* The daemon reads the file through the group (maildrop is setgid to
 	 * the relay group); a caller's umask must not take that away. */
 	if (fchmod(f->fd, 0640) == -1) {
