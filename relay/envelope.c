@@ -20,7 +20,8 @@
 #define HEADER_MAX (16 * 1024 * 1024)	/* envelope header, not the message */
 
 int
-envelope_write_header(FILE *fp, const struct envelope *e, long *size_off)
+envelope_write_header(FILE *fp, const struct envelope *e, long *size_off,
+    long *body_off)
 {
 	size_t i;
 
@@ -30,7 +31,10 @@ envelope_write_header(FILE *fp, const struct envelope *e, long *size_off)
 	for (i = 0; i < e->nrcpts; i++)
 		if (fprintf(fp, "rcpt <%s>\n", e->rcpts[i]) < 0)
 			return -1;
-	if (fprintf(fp, "body %s\nsize ", e->body8bit ? "8bit" : "7bit") < 0)
+	if (fputs("body ", fp) < 0)
+		return -1;
+	*body_off = ftell(fp);
+	if (fprintf(fp, "%s\nsize ", e->body8bit ? "8bit" : "7bit") < 0)
 		return -1;
 	*size_off = ftell(fp);
 	if (fprintf(fp, "%0*d\n\n", ENVELOPE_SIZE_WIDTH, 0) < 0)

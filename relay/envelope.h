@@ -77,9 +77,11 @@ struct msg_state {
 	size_t	 nlog;
 };
 
-/* Write the header block with size 0; *size_off receives the file offset of
- * the size digits, to be patched by the committer.  0 or -1 (errno). */
-int	envelope_write_header(FILE *fp, const struct envelope *e, long *size_off);
+/* Write the header block with size 0; *size_off and *body_off receive the
+ * file offsets of the size digits and of the 4-character body type, which
+ * the committer patches once the message has streamed through.  0 or -1. */
+int	envelope_write_header(FILE *fp, const struct envelope *e, long *size_off,
+	    long *body_off);
 
 /* Parse a message file header from fd (positioned at 0) and verify that the
  * file is complete (size matches, trailer present).  Leaves the fd offset

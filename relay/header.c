@@ -1,2 +1,348 @@
-/* header.c: placeholder */
-typedef int sesrelay_placeholder_header;
+/* SPDX-License-Identifier: ISC */
+/*
+ * header.c: header fields and address lists.  The address-list parser is a
+ * small hand-written scanner rather than a full RFC 5322 grammar: it knows
+ * quoted strings, nested comments, angle addresses (with obsolete routes)
+ * and groups, which is what real mailers (PHP, cron, mutt, git) produce.
+ * Anything it cannot make sense of yields no address rather than a wrong
+ * one, and the caller reports "no recipients".
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "header.h"
+#include "util.h"
+
+size_t
+header_name_len(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == ':')
+			return i;
+		if (c <= 32 || c >= 127)
+			return 0;
+	}
+	return 0;
+}
+
+int
+header_is(const char *field, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(field, name, n) == 0 && field[n] == ':';
+}
+
+char *
+header_value(const char *field)
+{
+	const char *p = strchr(field, ':');
+	char *out, *q;
+
+	p = p ? p + 1 : field;
+	out = q = xmalloc(strlen(p) + 1);
+	for (; *p; p++)
+		if (*p != '\r' && *p != '\n')
+			*q++ = *p;
+	*q = '\0';
+	return out;
+}
+
+/* Compare two addresses: local part exactly, domain without case. */
+static int
+addr_equal(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+	size_t la = da ? (size_t)(da - a) : strlen(a);
+	size_t lb = db ? (size_t)(db - b) : strlen(b);
+
+	if (la != lb || strncmp(a, b, la) != 0)
+		return 0;
+	if ((da == NULL) != (db == NULL))
+		return 0;
+	return da == NULL || strcasecmp(da, db) == 0;
+}
+
+int
+addrlist_add(struct addrlist *l, const char *addr)
+{
+	size_t i;
+
+	if (*addr == '\0')
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (addr_equal(l->addr[i], addr))
+			return 0;
+	l->addr = xrealloc(l->addr, (l->n + 1) * sizeof(char *));
+	l->addr[l->n++] = xstrdup(addr);
+	return 1;
+}
+
+void
+addrlist_free(struct addrlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->addr[i]);
+	free(l->addr);
+	l->addr = NULL;
+	l->n = 0;
+}
+
+/* Turn one mailbox (display name, comments, <addr> or bare addr-spec) into
+ * its addr-spec, or "" when there is none. */
+static char *
+mailbox_addr(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1), *q = out;
+	const char *lt = NULL, *gt = NULL, *p, *end = s + len;
+	int depth = 0, quoted = 0;
+
+	/* Find an angle address outside quotes and comments. */
+	for (p = s; p < end; p++) {
+		if (quoted) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				quoted = 0;
+		} else if (depth > 0) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')')
+				depth--;
+		} else if (*p == '"')
+			quoted = 1;
+		else if (*p == '(')
+			depth++;
+		else if (*p == '<' && lt == NULL)
+			lt = p;
+		else if (*p == '>' && lt != NULL && gt == NULL)
+			gt = p;
+	}
+	if (lt != NULL && gt != NULL) {
+		s = lt + 1;
+		end = gt;
+		/* Obsolete source route "@a,@b:user@c". */
+		if (*s == '@' && (p = memchr(s, ':', (size_t)(end - s))) != NULL)
+			s = p + 1;
+	}
+	/* Copy the addr-spec without comments and unquoted white space. */
+	depth = quoted = 0;
+	for (p = s; p < end; p++) {
+		if (quoted) {
+			*q++ = *p;
+			if (*p == '\\' && p + 1 < end)
+				*q++ = *++p;
+			else if (*p == '"')
+				quoted = 0;
+		} else if (depth > 0) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')')
+				depth--;
+		} else if (*p == '(')
+			depth++;
+		else if (*p == '"') {
+			quoted = 1;
+			*q++ = *p;
+		} else if (!isspace((unsigned char)*p))
+			*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
+size_t
+addrlist_parse(const char *v, struct addrlist *out)
+{
+	const char *start = v, *p;
+	int depth = 0, quoted = 0, angle = 0;
+	size_t added = 0;
+	char *a;
+
+	for (p = v;; p++) {
+		if (*p == '\0' || (!quoted && depth == 0 && !angle &&
+		    (*p == ',' || *p == ';' || *p == ':'))) {
+			if (*p == ':') {
+				/* Group name: discard it, the members follow. */
+				start = p + 1;
+				continue;
+			}
+			a = mailbox_addr(start, (size_t)(p - start));
+			added += (size_t)addrlist_add(out, a);
+			free(a);
+			if (*p == '\0')
+				break;
+			start = p + 1;
+			continue;
+		}
+		if (quoted) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				quoted = 0;
+		} else if (depth > 0) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')')
+				depth--;
+		} else if (*p == '"')
+			quoted = 1;
+		else if (*p == '(')
+			depth++;
+		else if (*p == '<')
+			angle = 1;
+		else if (*p == '>')
+			angle = 0;
+	}
+	return added;
+}
+
+const char *
+address_problem(const char *addr)
+{
+	const unsigned char *p;
+	const char *at = strrchr(addr, '@');
+	int quoted = 0;
+
+	if (*addr == '\0')
+		return "empty address";
+	if (strlen(addr) > 320)
+		return "longer than 320 characters";
+	for (p = (const unsigned char *)addr; *p; p++) {
+		if (*p < 32 || *p == 127)
+			return "contains a control character";
+		if (*p == '"')
+			quoted = !quoted;
+		else if ((*p == ' ' || *p == '<' || *p == '>' || *p == ',') && !quoted)
+			return "contains a space, comma or angle bracket";
+		else if (*p >= 128 && (at == NULL || (const char *)p < at))
+			return "has a non-ASCII local part (SES offers no SMTPUTF8)";
+	}
+	if (at != NULL && (at == addr || at[1] == '\0'))
+		return "has an empty local part or domain";
+	return NULL;
+}
+
+int
+has_8bit(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 128)
+			return 1;
+	return 0;
+}
+
+/* Length of the UTF-8 sequence starting at s, 0 when invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+int
+utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_seq((const unsigned char *)s + i, len - i)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static void
+base64(const unsigned char *in, size_t len, char *out)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		*out++ = tab[in[i] >> 2];
+		*out++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*out++ = tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		*out++ = tab[in[i + 2] & 63];
+	}
+	if (i < len) {
+		*out++ = tab[in[i] >> 2];
+		if (i + 1 < len) {
+			*out++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+			*out++ = tab[(in[i + 1] & 15) << 2];
+		} else {
+			*out++ = tab[(in[i] & 3) << 4];
+			*out++ = '=';
+		}
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+char *
+rfc2047_encode(const char *value)
+{
+	/* 45 input octets -> 60 base64 chars; with "=?UTF-8?B?" and "?=" a
+	 * word stays under the 75-character limit of RFC 2047. */
+	const unsigned char *p = (const unsigned char *)value;
+	size_t len = strlen(value), i = 0, cap = len * 2 + 64, used = 0;
+	char *out = xmalloc(cap), word[128];
+
+	while (p[i] == ' ' || p[i] == '\t')
+		i++;
+	while (i < len) {
+		size_t chunk = 0, n;
+
+		while (i + chunk < len) {
+			n = utf8_seq(p + i + chunk, len - i - chunk);
+			if (n == 0)
+				n = 1;
+			if (chunk + n > 45)
+				break;
+			chunk += n;
+		}
+		base64(p + i, chunk, word);
+		n = strlen(word) + 16;
+		if (used + n + 1 > cap)
+			out = xrealloc(out, cap = cap * 2 + n);
+		used += (size_t)snprintf(out + used, cap - used, "%s=?UTF-8?B?%s?=",
+		    used ? "\n " : " ", word);
+		i += chunk;
+	}
+	out[used] = '\0';
+	return out;
+}

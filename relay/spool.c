@@ -46,7 +46,7 @@ cleanup_signal(int sig)
 static void
 cleanup_arm(const char *path)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGXFSZ };
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE };
 	struct sigaction sa;
 	size_t i;
 
@@ -156,12 +156,12 @@ spool_begin(struct spool_file *f, const struct envelope *e)
 	char *hdr = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&hdr, &len);
-	long off;
+	long off, boff;
 	int r;
 
 	if (mem == NULL)
 		return -1;
-	r = envelope_write_header(mem, e, &off);
+	r = envelope_write_header(mem, e, &off, &boff);
 	fclose(mem);
 	if (r == -1) {
 		free(hdr);
@@ -169,6 +169,7 @@ spool_begin(struct spool_file *f, const struct envelope *e)
 		return -1;
 	}
 	f->size_off = off;
+	f->body_off = boff;
 	r = write_all(f->fd, hdr, len);
 	free(hdr);
 	return r;
@@ -198,6 +199,8 @@ spool_commit(struct spool_file *f)
 		goto fail;
 	snprintf(digits, sizeof(digits), "%0*ld", ENVELOPE_SIZE_WIDTH, f->size);
 	if (pwrite(f->fd, digits, ENVELOPE_SIZE_WIDTH, f->size_off) != ENVELOPE_SIZE_WIDTH)
+		goto fail;
+	if (f->body8bit && pwrite(f->fd, "8bit", 4, f->body_off) != 4)
 		goto fail;
 	if (fsync(f->fd) == -1 || close(f->fd) == -1) {
 		f->fd = -1;

@@ -38,6 +38,8 @@ struct spool_file {
 	char	 id[QID_LEN + 1];
 	char	 tmp[1024];
 	long	 size_off;	/* where the size digits are */
+	long	 body_off;	/* where "7bit" is; patched to "8bit" */
+	int	 body8bit;	/* set by the writer when it saw 8-bit octets */
 	long	 size;		/* message octets written so far */
 	char	*buf;		/* write buffer */
 	size_t	 buflen;

@@ -19,11 +19,11 @@ write_file(const struct envelope *e, const char *body, int truncate_by)
 	char path[] = "/tmp/test_envelope.XXXXXX";
 	int fd = mkstemp(path);
 	FILE *fp = fdopen(dup(fd), "w");
-	long off;
+	long off, boff;
 	char digits[32];
 
 	unlink(path);
-	assert_int_equal(envelope_write_header(fp, e, &off), 0);
+	assert_int_equal(envelope_write_header(fp, e, &off, &boff), 0);
 	fputs(body, fp);
 	fputs(ENVELOPE_TRAILER, fp);
 	fclose(fp);

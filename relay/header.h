@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: ISC */
+/* header.c: RFC 5322 header fields and address lists, pure text functions
+ * used by the intake (-t, additions) and unit-tested row by row. */
+#ifndef SESRELAY_HEADER_H
+#define SESRELAY_HEADER_H
+
+#include <stddef.h>
+
+/* A list of addr-specs ("local@domain" or a bare "local"). */
+struct addrlist {
+	char	**addr;
+	size_t	  n;
+};
+
+/* Length of the field name when `line` starts a header field ("Name:"),
+ * else 0.  Names are printable US-ASCII without ':' (RFC 5322 2.2). */
+size_t	header_name_len(const char *line, size_t len);
+/* Case-insensitive comparison of a field's name with `name`. */
+int	header_is(const char *field, const char *name);
+/* The unfolded value of a field (after "Name:"), malloc'd, CR/LF removed. */
+char	*header_value(const char *field);
+
+/* Append the addr-specs of an address-list value (display names, quoted
+ * strings, comments, groups, angle addresses with routes) to `out`, skipping
+ * duplicates.  Returns the number added. */
+size_t	addrlist_parse(const char *value, struct addrlist *out);
+/* Add one address unless already present (local part exact, domain
+ * case-insensitive).  Returns 1 when added. */
+int	addrlist_add(struct addrlist *l, const char *addr);
+void	addrlist_free(struct addrlist *l);
+
+/* NULL when `addr` is acceptable as an envelope address; otherwise a short
+ * reason ("contains a space", "non-ASCII local part" ...). */
+const char *address_problem(const char *addr);
+
+/* 1 when s[0..len) holds a byte >= 0x80. */
+int	has_8bit(const char *s, size_t len);
+/* 1 when s[0..len) is valid UTF-8. */
+int	utf8_valid(const char *s, size_t len);
+/* RFC 2047-encode an unstructured value as =?UTF-8?B?...?= words folded on
+ * LF + space, whole characters per word.  malloc'd. */
+char	*rfc2047_encode(const char *value);
+
+#endif
