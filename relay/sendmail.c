@@ -245,18 +245,22 @@ main(int argc, char **argv)
 	default:
 		break;
 	}
-	if (a.conf != NULL) {
-		if (privileged_run && getuid() != 0)
-			log_warnx("uid %ld: -C %s ignored: sendmail runs with the relay "
-			    "group", (long)getuid(), a.conf);
-		else
-			conf = a.conf;
-	}
+	/* Root may point a privileged sendmail elsewhere; nobody else may. */
+	if (a.conf != NULL && (!privileged_run || getuid() == 0))
+		conf = a.conf;
+	if (eaccess(conf, R_OK) == -1 && errno == EACCES)
+		fatalx(EXIT_TEMPFAIL, "cannot read %s: permission denied; sendmail must "
+		    "be installed setgid to the relay group (make install does it: "
+		    "chgrp %s sendmail; chmod 2755 sendmail); the message was NOT queued",
+		    conf, SESRELAY_USER);
 	config_defaults(&cf);
-	if (config_load(&cf, conf, a.conf == NULL, err, sizeof(err)) == -1)
+	if (config_load(&cf, conf, conf != a.conf, err, sizeof(err)) == -1)
 		fatalx(EXIT_CONFIG, "%s (fix the configuration; see sesrelay.conf(5))", err);
 	set_group(0);
 	log_set_file(cf.log_file);
+	if (a.conf != NULL && conf != a.conf)
+		log_warnx("uid=%ld: -C %s ignored: sendmail runs with the relay group",
+		    (long)getuid(), a.conf);
 	/* SIGXFSZ would kill us on a file size limit; get EFBIG and exit 75. */
 	signal(SIGXFSZ, SIG_IGN);
 	spool_init(&sp, cf.spool_dir);

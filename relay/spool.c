@@ -535,7 +535,7 @@ spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen)
 	}
 	spool_init(&sp, dir);
 	if (mkdir_owned(sp.dir, 0755, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
-	    mkdir_owned(sp.maildrop, 03730, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
+	    mkdir_owned(sp.maildrop, 03770, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
 	    mkdir_owned(sp.queue, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
 	    mkdir_owned(sp.failed, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||
 	    mkdir_owned(sp.state, 0700, pw->pw_uid, pw->pw_gid, err, errlen) == -1 ||

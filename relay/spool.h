@@ -3,7 +3,7 @@
  * spool.c: the ONLY code that creates, commits, renames or deletes files in
  * the spool.  Layout (man/sesrelay-spool.5):
  *
- *	SPOOL/maildrop/	3730 relay:relay  sendmail writes t.ID.PID, links ID
+ *	SPOOL/maildrop/	3770 relay:relay  sendmail writes t.ID.PID, links ID (r: to fsync it)
  *	SPOOL/queue/	0700 relay	  messages being delivered (daemon took them)
  *	SPOOL/failed/	0700 relay	  messages that failed permanently
  *	SPOOL/state/	0700 relay	  per-message state files (envelope.h)

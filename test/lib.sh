@@ -95,3 +95,24 @@ t_bg() { "$@" & _pids+=($!); }
 
 # Wait until "$@" succeeds (up to ~10 s).
 t_wait() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+# Intake helpers: committed messages in maildrop (temp t.* names excluded).
+t_drops() { ls "$SPOOL/maildrop" | grep -E '^[0-9a-f]{16}$' || true; }
+t_ndrops() { t_drops | wc -l; }
+t_clear_drops() { rm -f "$SPOOL"/maildrop/*; }
+# The one message in maildrop (fails unless exactly one).
+t_one_drop() {
+	local n; n=$(t_ndrops)
+	[ "$n" -eq 1 ] || t_fail "expected 1 queued message, found $n"
+	echo "$SPOOL/maildrop/$(t_drops)"
+}
+# Envelope part (before the first empty line) and message part of a file.
+t_envelope() { sed '/^$/q' "$1"; }
+t_message() { "$PY" - "$1" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+i = d.index(b'\n\n') + 2
+assert d.endswith(b'END\n')
+sys.stdout.buffer.write(d[i:-4])
+PY
+}
