@@ -27,6 +27,14 @@ struct reply_class {
  * sandbox recipient); after_dot: the failure happened after the final dot. */
 void	classify_reply(int code, const char *text, const char *sender,
 	    int after_dot, struct reply_class *out);
+/* A transfer that ended without a usable SMTP reply (libcurl error `cc`,
+ * its error text, whether the final dot was sent, whether the connection
+ * was reused from an earlier message). */
+void	classify_transport(int cc, const char *errtext, int after_dot, int reused,
+	    struct reply_class *out);
 const char *reply_action_name(enum reply_action a);
+/* The hint for a reply, as classify_reply gives it (NULL if none); for
+ * `queue show`, which has only the stored reply text. */
+const char *classify_hint(const char *reply, const char *sender);
 
 #endif
