@@ -1,15 +1,157 @@
 /* SPDX-License-Identifier: ISC */
-/* daemon.c: placeholder until implemented (exits EX_SOFTWARE). */
+/*
+ * daemon.c: `sesrelay daemon [--once]`: become the relay user, take the
+ * per-spool lock, route signals into a signalfd, and hand over to the
+ * runner.  One daemon per spool: run/daemon.lock is flock'ed for the
+ * daemon's whole life, and run/daemon.pid names it.
+ */
+#include <sys/file.h>
+#include <sys/signalfd.h>
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "privdrop.h"
+#include "runner.h"
+#include "spool.h"
 #include "util.h"
+
+static int
+lock_spool(const struct config *cf, int *lockfd)
+{
+	struct spool sp;
+	char path[1024], pid[32];
+	int fd, pfd;
+
+	spool_init(&sp, cf->spool_dir);
+	snprintf(path, sizeof(path), "%s/daemon.lock", sp.run);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		fprintf(stderr, "sesrelay: cannot open %s: %s (is the spool set up? "
+		    "run 'sesrelay setup')\n", path, strerror(errno));
+		return EXIT_CANTCREAT;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		fprintf(stderr, "sesrelay: another daemon (pid %ld) is already delivering "
+		    "the spool %s\n", daemon_running(cf), cf->spool_dir);
+		close(fd);
+		return EXIT_TEMPFAIL;
+	}
+	snprintf(path, sizeof(path), "%s/daemon.pid", sp.run);
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	pfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (pfd >= 0) {
+		if (write_all(pfd, pid, strlen(pid)) == -1)
+			log_warn("%s", path);
+		close(pfd);
+	}
+	*lockfd = fd;	/* held open, and so locked, until the process exits */
+	return 0;
+}
+
+static int
+run(struct config *cf, int once)
+{
+	char err[4096];
+	sigset_t set;
+	int sigfd, lockfd = -1, rc;
+
+	if (priv_become_relay(cf->relay_user, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sesrelay: %s\n", err);
+		return EXIT_NOPERM;
+	}
+	if (config_check_delivery(cf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\nsesrelay: fix the configuration (see "
+		    "sesrelay.conf(5)); 'sesrelay doctor' checks it step by step\n", err);
+		return EXIT_CONFIG;
+	}
+	if ((rc = lock_spool(cf, &lockfd)) != 0)
+		return rc;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal(EXIT_OSERR, "signalfd");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!once)
+		log_info("daemon started: spool %s, relay %s:%d, %d connection(s), "
+		    "max_rate %.1f/s", cf->spool_dir, cf->host, cf->port, cf->connections,
+		    cf->max_rate);
+	rc = runner_run(cf, once, sigfd);
+	if (!once)
+		log_info("daemon stopped");
+	curl_global_cleanup();
+	close(sigfd);
+	close(lockfd);
+	return rc;
+}
 
 int
 cmd_daemon(int argc, char **argv, struct config *cf)
 {
-	(void)argc;
-	(void)cf;
-	fprintf(stderr, "sesrelay: %s: not implemented yet\n", argv[0]);
-	return EXIT_SOFTWARE;
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, once = 0;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'o') {
+			fputs("usage: sesrelay daemon [--once]\n", stderr);
+			return EXIT_USAGE;
+		}
+		once = 1;
+	}
+	return run(cf, once);
+}
+
+int
+daemon_once(struct config *cf)
+{
+	return run(cf, 1);
+}
+
+long
+daemon_running(const struct config *cf)
+{
+	struct spool sp;
+	char path[1024], buf[32];
+	long pid = 0;
+	ssize_t n;
+	int fd;
+
+	spool_init(&sp, cf->spool_dir);
+	snprintf(path, sizeof(path), "%s/daemon.lock", sp.run);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);	/* nobody holds it: no daemon */
+		return 0;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/daemon.pid", sp.run);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			pid = atol(buf);
+		}
+		close(fd);
+	}
+	return pid > 0 ? pid : 1;
 }
