@@ -116,3 +116,12 @@ assert d.endswith(b'END\n')
 sys.stdout.buffer.write(d[i:-4])
 PY
 }
+
+# Delivery helpers.
+t_send() { printf "$@" | "$SENDMAIL" -C "$CONF" -t -i || t_fail "sendmail"; }
+t_daemon_bg() { "$SESRELAY" -C "$CONF" daemon >>"$TROOT/daemon.out" 2>&1 & DAEMON_PID=$!; _pids+=($DAEMON_PID); }
+t_nqueue() { ls "$SPOOL/queue" | grep -cE '^[0-9a-f]{16}$'; }
+t_nfailed() { ls "$SPOOL/failed" | grep -cE '^[0-9a-f]{16}$'; }
+# Stand-in counter from its stats file.
+t_stat() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$TROOT/standin.stats" "$1"; }
+t_control() { echo "$1" >"$TROOT/control.json"; }
