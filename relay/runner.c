@@ -792,15 +792,18 @@ next_wakeup(struct runner *r)
 static int
 nothing_left_now(struct runner *r)
 {
-	double now = now_sec();
+	double now = now_sec(), horizon = now;
 	size_t i;
 
 	if (r->active != NULL)
 		return 0;
 	if (r->held || r->paused_until > now + 2)
 		return 1;
+	/* A short throttle pause is waited out; backoffs are not. */
+	if (r->paused_until > now)
+		horizon = r->paused_until + 0.5;
 	for (i = 0; i < r->nq; i++)
-		if (r->q[i].due <= now + 2)
+		if (r->q[i].due <= horizon)
 			return 0;
 	return 1;
 }

@@ -105,7 +105,7 @@ sort_replies(struct smtp_job *job, struct lines *l, const char *errbuf)
 	/* On failure libcurl sends QUIT: its "221" is not the answer. */
 	if (job->cc != 0 && last >= 0 && strncmp(l->line[last], "221", 3) == 0)
 		last--;
-	if (last >= 0 && (job->code != 0 || job->cc == 0))
+	if (last >= 0 && (job->cc == 0 || job->code >= 400))
 		snprintf(job->reply, sizeof(job->reply), "%s", l->line[last]);
 	else
 		snprintf(job->reply, sizeof(job->reply), "%s",

@@ -147,7 +147,8 @@ class Handler:
             STATS["messages_rejected"] += 1
             save_stats()
             if reply.startswith("421"):
-                server.transport.close()
+                # Close once the reply is out, as SES does.
+                asyncio.get_event_loop().call_later(0.05, server.transport.close)
             return reply
         now = time.time()
         RATE_WINDOW.append((now, len(envelope.rcpt_tos)))
