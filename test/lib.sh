@@ -125,3 +125,6 @@ t_nfailed() { ls "$SPOOL/failed" | grep -cE '^[0-9a-f]{16}$'; }
 # Stand-in counter from its stats file.
 t_stat() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$TROOT/standin.stats" "$1"; }
 t_control() { echo "$1" >"$TROOT/control.json"; }
+_received_ge() { [ "$(t_received)" -ge "$1" ]; }
+# Wait (up to ~10 s) until the stand-in holds at least N messages.
+t_wait_received() { t_wait _received_ge "$1"; }
