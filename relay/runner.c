@@ -43,6 +43,7 @@
 struct qentry {
 	char	 id[QID_LEN + 1];
 	double	 due;		/* INFINITY: held by the operator */
+	int	 waiting;	/* due later only for the rate limit or a throttle */
 };
 
 struct active;
@@ -63,6 +64,7 @@ struct active {
 	char		*wire_from;
 	int		 out;		/* transactions not finished */
 	int		 probe;
+	int		 throttled;	/* a transaction got "slow down" */
 	struct active	*next;
 };
 
@@ -111,6 +113,7 @@ q_set(struct runner *r, const char *id, double due)
 		memcpy(e->id, id, QID_LEN + 1);
 	}
 	e->due = due;
+	e->waiting = 0;
 }
 
 static void
@@ -367,8 +370,10 @@ finish_message(struct runner *r, struct active *a)
 		pending += a->st.rcpts[i].status == RCPT_PENDING;
 		failed += a->st.rcpts[i].status == RCPT_FAILED;
 	}
-	if (pending > 0)
+	if (pending > 0) {
 		q_set(r, a->id, r->held ? now_sec() : state_due(&a->st));
+		q_find(r, a->id)->waiting = a->throttled;
+	}
 	else {
 		q_del(r, a->id);
 		if (failed == 0) {
@@ -498,6 +503,7 @@ handle_result(struct runner *r, struct txn *t)
 		return;
 	}
 	if (c.action == ACT_THROTTLE) {
+		a->throttled = 1;
 		ratelimit_throttled(&r->rl, now);
 		r->paused_until = now + 1;
 		snprintf(r->qs.throttle_reason, sizeof(r->qs.throttle_reason), "%.200s", j->reply);
@@ -593,6 +599,7 @@ start_message(struct runner *r, struct qentry *qe, int probe)
 	/* Rate first, so that nothing below is undone for lack of tokens. */
 	if ((wait = ratelimit_wait(&r->rl, pending_due, now)) > 0) {
 		qe->due = now + wait;
+		qe->waiting = 1;
 		r->active = a->next;
 		close(a->fd);
 		envelope_free(&a->e);
@@ -792,18 +799,16 @@ next_wakeup(struct runner *r)
 static int
 nothing_left_now(struct runner *r)
 {
-	double now = now_sec(), horizon = now;
+	double now = now_sec();
 	size_t i;
 
 	if (r->active != NULL)
 		return 0;
 	if (r->held || r->paused_until > now + 2)
 		return 1;
-	/* A short throttle pause is waited out; backoffs are not. */
-	if (r->paused_until > now)
-		horizon = r->paused_until + 0.5;
+	/* Rate-limit and throttle waits are waited out; backoffs are not. */
 	for (i = 0; i < r->nq; i++)
-		if (r->q[i].due <= horizon)
+		if (r->q[i].due <= now || r->q[i].waiting)
 			return 0;
 	return 1;
 }
