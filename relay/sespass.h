@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: ISC */
+/* sespass.c: the SES SMTP password from an IAM secret access key. */
+#ifndef SESRELAY_SESPASS_H
+#define SESRELAY_SESPASS_H
+
+#include <stddef.h>
+
+/* Derive the v4 SES SMTP password (shared/ses-smtp.md section 5) into out
+ * (at least 45 octets).  0, or -1 when OpenSSL fails. */
+int	ses_smtp_password(const char *secret, const char *region, char *out,
+	    size_t outlen);
+
+#endif
