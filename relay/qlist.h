@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: ISC */
+/* qlist.c: read-only view of the queue for mailq, queue show and status. */
+#ifndef SESRELAY_QLIST_H
+#define SESRELAY_QLIST_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "envelope.h"
+#include "spool.h"
+
+struct qmsg {
+	char		 id[QID_LEN + 1];
+	enum spool_area	 area;
+	struct envelope	 e;
+	struct msg_state st;
+	const char	*state;		/* incoming, active, deferred, held, failed */
+};
+
+/* All messages: maildrop, then queue, then failed (a message moving
+ * between areas is seen once, never missed).  Returns the count or -1
+ * (errno; EACCES for users other than root and the relay user). */
+ssize_t	qlist_load(const struct spool *sp, const struct queue_status *qs,
+	    struct qmsg **out);
+void	qlist_free(struct qmsg *m, ssize_t n);
+/* Find one message by id in any area: 0, or -1 (ENOENT). */
+int	qlist_find(const struct spool *sp, const char *id, enum spool_area *area);
+/* Epoch seconds as "2026-11-24T16:04:20Z" (UTC) into buf. */
+const char *qlist_time(long t, char *buf, size_t len);
+/* JSON string literal of s on fp. */
+void	json_str(FILE *fp, const char *s);
+
+#endif
