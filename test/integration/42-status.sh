@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# sesrelay status as a monitoring check: 0 ok, 1 degraded, 2 stuck.
+. "$(dirname "$0")/../lib.sh"
+t_setup 'retry_min = 3600;'
+t_standin --control "$TROOT/control.json"
+st() { "$SESRELAY" -C "$CONF" status "$@"; }
+
+st >"$TROOT/out"; t_eq "$?" 0 "empty queue, no daemon: ok"
+t_grep '^SESRELAY OK' "$TROOT/out"
+
+# Mail waiting and no daemon: critical.
+t_send 'To: a@example.com\nSubject: s\n\nx\n'
+st >"$TROOT/out"; t_eq "$?" 2 "daemon down with mail waiting: critical"
+t_grep 'daemon is not running' "$TROOT/out"
+t_drain
+st >"$TROOT/out"; t_eq "$?" 0 "delivered: ok"
+t_grep 'last delivery:   [0-9]* s ago' "$TROOT/out"
+
+# Deferrals (daemon running): warning, with the server's words.
+t_daemon_bg
+t_wait grep -q 'daemon started' "$LOG" || t_fail "daemon start"
+t_send 'To: data451@example.com\nSubject: s\n\nx\n'
+t_wait grep -q 'status=deferred' "$LOG" || t_fail "no deferral"
+sleep 0.3
+st >"$TROOT/out"; t_eq "$?" 1 "deferred: warning"
+t_grep '^SESRELAY WARNING - 1 deferred' "$TROOT/out"
+t_grep 'first failure:   .*451 Temporary service failure' "$TROOT/out"
+st --json >"$TROOT/out.json"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["exit"]==1 and d["messages"]["deferred"]==1, d' "$TROOT/out.json" ||
+	t_fail "status --json"
+"$SESRELAY" -C "$CONF" queue delete -y ALL >/dev/null
+
+# Wrong password with the daemon running: held, critical, with the reason.
+t_control '{"auth_fail": true}'
+t_send 'To: b@example.com\nSubject: s\n\nx\n'
+t_wait grep -q 'queue held' "$LOG" || t_fail "not held"
+sleep 0.3
+st >"$TROOT/out"; t_eq "$?" 2 "held: critical"
+t_grep 'queue HELD since .*535 Authentication Credentials Invalid' "$TROOT/out"
+# Quota: paused, warning.
+rm -f "$TROOT/control.json"; kill -HUP "$DAEMON_PID"
+t_wait_received 2 || t_fail "resume after reload"
+t_control '{"quota": 0}'
+t_send 'To: c@example.com\nSubject: s\n\nx\n'
+t_wait grep -q 'sending paused' "$LOG" || t_fail "quota pause"
+sleep 0.3
+st >"$TROOT/out"; t_eq "$?" 1 "quota: warning"
+t_grep 'sending paused until .*Daily message quota exceeded' "$TROOT/out"
