@@ -94,7 +94,14 @@ t_drain() { "$SESRELAY" -C "$CONF" daemon --once "$@"; }
 t_bg() { "$@" & _pids+=($!); }
 
 # Wait until "$@" succeeds (up to ~10 s).
-t_wait() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+t_wait() {
+	local end=$((SECONDS + ${T_WAIT:-10}))
+	while :; do
+		"$@" && return 0
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1 || true
+	done
+}
 
 # Intake helpers: committed messages in maildrop (temp t.* names excluded).
 t_drops() { ls "$SPOOL/maildrop" | grep -E '^[0-9a-f]{16}$' || true; }
@@ -128,3 +135,13 @@ t_control() { echo "$1" >"$TROOT/control.json"; }
 _received_ge() { [ "$(t_received)" -ge "$1" ]; }
 # Wait (up to ~10 s) until the stand-in holds at least N messages.
 t_wait_received() { t_wait _received_ge "$1"; }
+
+# t_dns ZONEFILE: a loopback DNS server serving that zone; sets DNS_SERVER.
+t_dns() {
+	rm -f "$TROOT/dns.port"
+	"$PY" "$TOP/test/dns/dns_server.py" --zone "$1" --port-file "$TROOT/dns.port" \
+		>"$TROOT/dns.out" 2>&1 &
+	_pids+=($!)
+	t_wait test -s "$TROOT/dns.port" || { cat "$TROOT/dns.out"; t_fail "DNS server did not start"; }
+	DNS_SERVER=127.0.0.1:$(cat "$TROOT/dns.port")
+}
