@@ -197,6 +197,8 @@ pickup(struct runner *r, const char *id)
 	int fd = spool_open(&r->sp, AREA_MAILDROP, id, &e, err, sizeof(err));
 
 	if (fd == -1) {
+		if (errno == EAGAIN)
+			r->rescan_maildrop = 1;	/* between link and unlink: soon */
 		if (errno == EINVAL) {
 			/* Complete files always parse: this one is foreign or
 			 * damaged.  Keep it for the admin, never deliver it. */
@@ -228,10 +230,10 @@ scan_maildrop(struct runner *r)
 	char **ids;
 	ssize_t n = spool_list(&r->sp, AREA_MAILDROP, &ids), i;
 
+	r->rescan_maildrop = 0;
 	for (i = 0; i < n; i++)
 		pickup(r, ids[i]);
 	spool_list_free(ids, n);
-	r->rescan_maildrop = 0;
 }
 
 /* Rebuild the index from disk (start, SIGUSR1, every few minutes). */
@@ -793,6 +795,8 @@ next_wakeup(struct runner *r)
 				t = r->q[i].due;
 	if (r->stopping && r->stop_deadline < t)
 		t = r->stop_deadline;
+	if (r->rescan_maildrop && now + 0.05 < t)
+		t = now + 0.05;
 	return t;
 }
 
@@ -830,8 +834,10 @@ runner_run(struct config *cf, int once, int sigfd)
 	if (pipe2(r.wake, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal(EXIT_OSERR, "pipe");
 	r.inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	/* IN_DELETE too: the writer's unlink of its temp name is the moment
+	 * a just-linked message becomes readable (one link). */
 	if (r.inofd == -1 || inotify_add_watch(r.inofd, r.sp.maildrop,
-	    IN_CREATE | IN_MOVED_TO) == -1)
+	    IN_CREATE | IN_MOVED_TO | IN_DELETE) == -1)
 		log_warn("inotify on %s (falling back to rescans)", r.sp.maildrop);
 	spool_status_load(&r.sp, &r.qs);
 	r.qs.held_since = 0;

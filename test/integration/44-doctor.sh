@@ -59,7 +59,7 @@ chmod 600 "$TROOT/secret"
 # Held queue and daemon down.
 t_control '{"auth_fail": true}'
 t_send 'To: a@example.com\nSubject: x\n\nx\n'
-t_wait grep -q 'queue held' "$LOG" || t_fail "not held"
+t_wait grep -q "queue held" "$LOG" || t_fail "not held"
 sleep 0.3
 doc; t_grep 'FAIL  the daemon (pid [0-9]*) holds the queue: 535' "$TROOT/out"
 kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
