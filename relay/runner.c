@@ -685,6 +685,7 @@ start_message(struct runner *r, struct qentry *qe, int probe)
 skip:
 	close(a->fd);
 	envelope_free(&a->e);
+	state_free(&a->st);
 	free(a);
 	return 0;
 }

@@ -2,7 +2,7 @@
 # Temporary failures: deferred with backoff and retried; a dropped or silent
 # server after the final dot is retried with "duplicate possible" logged.
 . "$(dirname "$0")/../lib.sh"
-t_setup 'retry_min = 1;' 'retry_max = 2;' 'response_timeout = 2;' 'connections = 2;'
+t_setup 'retry_min = 3;' 'retry_max = 3;' 'response_timeout = 2;' 'connections = 2;'
 t_standin
 
 t_send 'To: flaky@example.com\nSubject: flaky\n\nx\n'
@@ -12,7 +12,7 @@ t_grep 'to=<flaky@example.com>.*attempts=1, dsn=4.0.0, status=deferred (451 Temp
 id=$(ls "$SPOOL/queue"); t_grep $'^rcpt\tflaky@example.com\tpending\t1\t' "$SPOOL/state/$id"
 # Not due yet: a run now does not retry it.
 t_drain; t_eq "$(grep -c 'to=<flaky@' "$LOG")" 1 "not retried before its time"
-sleep 2.2
+sleep 3.5
 t_drain
 t_eq "$(t_received)" 1 "delivered on retry"
 t_grep 'to=<flaky@example.com>.*attempts=2, dsn=2.0.0, status=sent' "$LOG"

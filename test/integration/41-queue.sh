@@ -88,4 +88,6 @@ c = collections.Counter(re.search(rb'Subject: drain (\d+)', open(f, 'rb').read()
 assert len(c) == 60 and max(c.values()) == 1, c
 PY
 t_ok "60 delivered exactly once while holding/releasing/flushing"
-kill $dpid; wait $dpid 2>/dev/null
+kill $dpid; wait $dpid; rc=$?
+[ $rc -eq 0 ] || { tail -30 "$TROOT/daemon.out"; t_fail "daemon exit status $rc"; }
+t_ok "daemon stopped cleanly"
