@@ -12,12 +12,22 @@ LOGDIR="$BUILD/test-logs"
 rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 pass=0; fail=0; failed=()
 
+# Sanitizer reports of every process (also background daemons and the
+# relay user's processes) land in $SANDIR and fail the test that caused them.
+SANDIR="$LOGDIR/sanitizer"; mkdir -p "$SANDIR"; chmod 1777 "$SANDIR"
+export ASAN_OPTIONS="log_path=$SANDIR/report:detect_leaks=1"
+export UBSAN_OPTIONS="log_path=$SANDIR/report:print_stacktrace=1"
+
 run_one() {	# name, command...
 	local name=$1; shift
 	local log="$LOGDIR/${name//\//_}.log" t0 t1 rc
+	rm -f "$SANDIR"/report*
 	t0=$(date +%s.%N)
 	"$@" >"$log" 2>&1 </dev/null; rc=$?
 	t1=$(date +%s.%N)
+	if [ $rc -eq 0 ] && ls "$SANDIR"/report* >/dev/null 2>&1; then
+		echo "sanitizer reports:" >>"$log"; cat "$SANDIR"/report* >>"$log"; rc=99
+	fi
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1)); printf 'PASS %-40s %5.1fs\n' "$name" "$(awk "BEGIN{print $t1 - $t0}")"
 	else
