@@ -279,7 +279,7 @@ change_one(const struct spool *sp, const char *id, enum change ch)
 		st.held = ch == CH_HOLD;
 	r = spool_state_save(sp, id, &st);
 	if (r == 0 && ch == CH_REQUEUE)
-		r = spool_move(sp, id, AREA_FAILED, AREA_QUEUE);
+		r = spool_move(sp, id, AREA_FAILED, AREA_QUEUE, 1);
 	if (r == 0 && ch != CH_FLUSH)
 		printf("%s: %s\n", id, ch == CH_HOLD ? "held" : ch == CH_RELEASE ?
 		    "released" : "requeued");

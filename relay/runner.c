@@ -204,7 +204,7 @@ pickup(struct runner *r, const char *id)
 			 * damaged.  Keep it for the admin, never deliver it. */
 			log_warnx("%s: unreadable message in maildrop (%s): moved to failed/",
 			    id, err);
-			spool_move(&r->sp, id, AREA_MAILDROP, AREA_FAILED);
+			spool_move(&r->sp, id, AREA_MAILDROP, AREA_FAILED, 1);
 		}
 		return;
 	}
@@ -214,7 +214,7 @@ pickup(struct runner *r, const char *id)
 		envelope_free(&e);
 		return;
 	}
-	if (spool_move(&r->sp, id, AREA_MAILDROP, AREA_QUEUE) == 0) {
+	if (spool_move(&r->sp, id, AREA_MAILDROP, AREA_QUEUE, 0) == 0) {
 		log_info("%s: from=<%s>, size=%ld, nrcpt=%zu (queue active)", id,
 		    e.sender, e.size, e.nrcpts);
 		q_set(r, id, 0);
@@ -258,7 +258,7 @@ scan_all(struct runner *r)
 			if (errno == EINVAL) {
 				log_warnx("%s: damaged message in queue (%s): moved to failed/",
 				    ids[i], err);
-				spool_move(&r->sp, ids[i], AREA_QUEUE, AREA_FAILED);
+				spool_move(&r->sp, ids[i], AREA_QUEUE, AREA_FAILED, 1);
 			}
 			continue;
 		}
@@ -384,7 +384,7 @@ finish_message(struct runner *r, struct active *a)
 			else
 				log_info("%s: removed", a->id);
 		} else {
-			if (spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED) == -1)
+			if (spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1) == -1)
 				log_warn("%s: cannot move to %s", a->id, r->sp.failed);
 			switch (bounce_queue(r->cf, &r->sp, a->id, a->fd, &a->e, &a->st,
 			    newid, err, sizeof(err))) {
@@ -482,6 +482,17 @@ queue_release(struct runner *r, const char *why)
 	r->qs_dirty = 1;
 }
 
+static int
+all_sent(const struct msg_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrcpts; i++)
+		if (st->rcpts[i].status != RCPT_SENT)
+			return 0;
+	return 1;
+}
+
 static void
 handle_result(struct runner *r, struct txn *t)
 {
@@ -532,7 +543,11 @@ handle_result(struct runner *r, struct txn *t)
 		} else
 			apply_wire(r, t, k, &c, j->reply);
 	}
-	if (spool_state_save(&r->sp, a->id, &a->st) == -1)
+	/* When this was the last transaction and every recipient is sent,
+	 * removing the message (finish_message) is the durable record: a
+	 * state file written just before would be deleted at once. */
+	if ((a->out > 1 || !all_sent(&a->st)) &&
+	    spool_state_save(&r->sp, a->id, &a->st) == -1)
 		log_warn("%s: cannot save state", a->id);
 	if (a->probe)
 		r->probe_out = 0;

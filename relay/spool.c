@@ -342,7 +342,7 @@ spool_lock(int fd, int wait)
 
 int
 spool_move(const struct spool *sp, const char *id, enum spool_area from,
-    enum spool_area to)
+    enum spool_area to, int sync)
 {
 	char src[1024], dst[1024];
 
@@ -350,6 +350,8 @@ spool_move(const struct spool *sp, const char *id, enum spool_area from,
 	snprintf(dst, sizeof(dst), "%s/%s", spool_area_dir(sp, to), id);
 	if (rename(src, dst) == -1)
 		return -1;
+	if (!sync)
+		return 0;
 	if (fsync_dir(spool_area_dir(sp, to)) == -1)
 		return -1;
 	return fsync_dir(spool_area_dir(sp, from));
@@ -360,14 +362,20 @@ spool_remove(const struct spool *sp, enum spool_area a, const char *id)
 {
 	char path[1024];
 
+	int had_state;
+
 	snprintf(path, sizeof(path), "%s/%s", spool_area_dir(sp, a), id);
 	if (unlink(path) == -1 && errno != ENOENT)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s", sp->state, id);
-	if (unlink(path) == -1 && errno != ENOENT)
+	/* Durable removal: a message that reappeared after a crash would be
+	 * sent again. */
+	if (fsync_dir(spool_area_dir(sp, a)) == -1)
 		return -1;
-	fsync_dir(spool_area_dir(sp, a));
-	return fsync_dir(sp->state);
+	snprintf(path, sizeof(path), "%s/%s", sp->state, id);
+	had_state = unlink(path) == 0;
+	if (!had_state && errno != ENOENT)
+		return -1;
+	return had_state ? fsync_dir(sp->state) : 0;
 }
 
 static char *

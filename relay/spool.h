@@ -75,9 +75,12 @@ int	spool_open(const struct spool *sp, enum spool_area a, const char *id,
 /* flock the message fd: LOCK_EX, non-blocking unless `wait`.  0 or -1. */
 int	spool_lock(int fd, int wait);
 
-/* Move a message between areas with one rename(2) + directory fsync. */
+/* Move a message between areas with one rename(2), then fsync both
+ * directories when `sync`.  The daemon's maildrop -> queue move skips the
+ * fsync: after a crash the message is in one of the two, either way
+ * complete and not yet sent. */
 int	spool_move(const struct spool *sp, const char *id, enum spool_area from,
-	    enum spool_area to);
+	    enum spool_area to, int sync);
 /* Delete a message: the message file first, so a crash leaves at worst an
  * orphan state file, which spool_purge_stale removes. */
 int	spool_remove(const struct spool *sp, enum spool_area a, const char *id);

@@ -145,3 +145,4 @@ t_dns() {
 	t_wait test -s "$TROOT/dns.port" || { cat "$TROOT/dns.out"; t_fail "DNS server did not start"; }
 	DNS_SERVER=127.0.0.1:$(cat "$TROOT/dns.port")
 }
+_accepted_ge() { [ "$(t_stat messages_accepted)" -ge "$1" ]; }
