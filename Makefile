@@ -112,9 +112,10 @@ install: all
 	for m in man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
-	install -d $(DESTDIR)$(SYSCONFDIR)/sesrelay
+	install -d $(DESTDIR)$(SYSCONFDIR)/sesrelay $(DESTDIR)$(PREFIX)/lib/systemd/system
 	[ -e $(DESTDIR)$(SYSCONFDIR)/sesrelay/sesrelay.conf ] || \
 		install -m 0640 conf/sesrelay.conf $(DESTDIR)$(SYSCONFDIR)/sesrelay/sesrelay.conf
+	install -m 0644 conf/sesrelay.service $(DESTDIR)$(PREFIX)/lib/systemd/system/sesrelay.service
 	./packaging/postinst-spool.sh "$(DESTDIR)$(SPOOLDIR)" "$(RELAYUSER)" "$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
 
 clean:
