@@ -48,3 +48,24 @@ open(p, 'wb').write(d)
 PY
 t_drain
 t_grep 'to=<data451@example.com>.*status=bounced (gave up' "$LOG"
+
+# A reused connection that the server closed between messages: the next
+# message is retried at once on a new connection, not counted as a failure.
+t_cleanup; trap t_cleanup EXIT
+t_setup 'connections = 1;'
+t_standin --close-after 1 --close-mode silent
+t_send 'To: one@example.com\nSubject: 1\n\nx\n'
+t_send 'To: two@example.com\nSubject: 2\n\nx\n'
+t_drain
+t_eq "$(t_received)" 2 "both delivered"
+t_grep 'to=<two@example.com>.*attempts=1, dsn=2.0.0, status=sent' "$LOG"
+t_nogrep 'status=deferred' "$LOG"
+
+# A message larger than max_message_size (the limit was lowered after it
+# was queued) fails before any upload, with a clear reason.
+echo 'max_message_size = 2048;' >>"$CONF"
+"$PY" -c 'print("To: big@example.com\nSubject: big\n\n" + "y" * 1500)' | "$SENDMAIL" -C "$CONF" -t -i
+sed -i 's/^max_message_size = 2048;/max_message_size = 1024;/' "$CONF"
+t_drain
+t_grep 'to=<big@example.com>.*status=bounced (message size [0-9]* exceeds max_message_size (1024): not sent)' "$LOG"
+t_eq "$(t_received)" 2 "nothing uploaded"
