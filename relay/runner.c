@@ -705,30 +705,50 @@ skip:
 	return 0;
 }
 
+#define DISPATCH_BATCH 64
+
 static void
 dispatch(struct runner *r)
 {
 	double now = now_sec();
+	char ids[DISPATCH_BATCH][QID_LEN + 1];
+	double dues[DISPATCH_BATCH];
+	int want, n = 0, i, k;
+	size_t j;
 
 	if (r->stopping || now < r->paused_until || r->pool_restart)
 		return;
-	if (r->held) {
-		if (now < r->next_probe || r->probe_out || smtp_pool_busy(r->pool))
-			return;
+	if (r->held && (now < r->next_probe || r->probe_out || smtp_pool_busy(r->pool)))
+		return;
+	if ((want = smtp_pool_idle(r->pool)) <= 0)
+		return;
+	if (want > DISPATCH_BATCH)
+		want = DISPATCH_BATCH;
+	if (r->held)
+		want = 1;
+	/* One pass over the index: the `want` most overdue messages.  (A
+	 * message in flight has due = INFINITY, so it is never picked twice.) */
+	for (j = 0; j < r->nq; j++) {
+		if (r->q[j].due > now)
+			continue;
+		if (n == want && r->q[j].due >= dues[n - 1])
+			continue;
+		for (k = n < want ? n : want - 1; k > 0 && dues[k - 1] > r->q[j].due; k--) {
+			dues[k] = dues[k - 1];
+			memcpy(ids[k], ids[k - 1], QID_LEN + 1);
+		}
+		dues[k] = r->q[j].due;
+		memcpy(ids[k], r->q[j].id, QID_LEN + 1);
+		if (n < want)
+			n++;
 	}
-	while (smtp_pool_idle(r->pool) > 0) {
-		struct qentry *best = NULL;
-		size_t i;
+	for (i = 0; i < n; i++) {
+		struct qentry *qe = q_find(r, ids[i]);
 
-		for (i = 0; i < r->nq; i++)
-			if (r->q[i].due <= now && !is_active(r, r->q[i].id) &&
-			    (best == NULL || r->q[i].due < best->due))
-				best = &r->q[i];
-		if (best == NULL)
-			return;
-		if (start_message(r, best, r->held) == -1 || r->held)
-			return;
-		if (now_sec() < r->paused_until)
+		if (qe == NULL || is_active(r, qe->id))
+			continue;
+		if (start_message(r, qe, r->held) == -1 || r->held ||
+		    now_sec() < r->paused_until)
 			return;
 	}
 }
@@ -805,9 +825,12 @@ next_wakeup(struct runner *r)
 		t = r->paused_until;
 	if (r->held && r->next_probe < t)
 		t = r->next_probe;
-	if (!r->held && r->paused_until <= now)
+	/* Due messages matter only when a worker is free: otherwise the end
+	 * of a transfer (the wake pipe) is what wakes us, not a busy loop. */
+	if (!r->held && r->paused_until <= now && !r->pool_restart &&
+	    smtp_pool_idle(r->pool) > 0)
 		for (i = 0; i < r->nq; i++)
-			if (r->q[i].due < t && !is_active(r, r->q[i].id))
+			if (r->q[i].due < t)
 				t = r->q[i].due;
 	if (r->stopping && r->stop_deadline < t)
 		t = r->stop_deadline;

@@ -295,8 +295,11 @@ smtp_pool_idle(struct smtp_pool *p)
 {
 	int n;
 
+	/* One job may wait per worker, so that a worker starts its next
+	 * message while the main thread is still recording the last one
+	 * (state file, fsync). */
 	pthread_mutex_lock(&p->mu);
-	n = p->idle - (p->busy - (p->nthreads - p->idle));
+	n = 2 * p->nthreads - p->busy;
 	pthread_mutex_unlock(&p->mu);
 	return n < 0 ? 0 : n;
 }

@@ -35,7 +35,7 @@ struct smtp_job {
 /* Start `connections` workers; `wake_fd` gets one byte per finished job. */
 struct smtp_pool *smtp_pool_start(const struct config *cf, const char *password,
 	    int wake_fd);
-int	smtp_pool_idle(struct smtp_pool *p);	/* workers without a job */
+int	smtp_pool_idle(struct smtp_pool *p);	/* jobs it can take now (one waiting per worker) */
 int	smtp_pool_busy(struct smtp_pool *p);	/* jobs queued or running */
 void	smtp_submit(struct smtp_pool *p, struct smtp_job *job);
 /* A finished job, or NULL. */
