@@ -38,8 +38,25 @@ for par in 1 8; do
 		-v c="$(field cpu_ms_per_run "$s")" -v d="$(field cpu_ms_per_run "$f")" \
 		'BEGIN{printf "%.3f ms wall (floor %.3f, ratio %.2fx), %.3f ms CPU (floor %.3f)", a, b, a/b, c, d}')
 done
-say "peers (nullmailer, dma, Postfix): not run here: they must be installed over /usr/sbin/sendmail;"
-say "  PRODUCT.md's figures on this machine type: nullmailer 6.65 ms, dma 7.51 ms, Postfix 13.2 ms per call"
+# Peers replace /usr/sbin/sendmail, so they are measured only on request
+# (PEERS=1, as root on a scratch machine): installed one at a time,
+# measured with the same message and driver, then purged.
+peer() {	# package
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq "$1" >/dev/null 2>&1 || { say "$1: cannot be installed"; return; }
+	for par in 1 8; do
+		say "$1 P=$par: $("$B/spawn" 1000 $par "$MSG" /usr/sbin/sendmail -t -i 2>/dev/null)"
+	done
+	apt-get purge -y -qq "$1" >/dev/null 2>&1
+}
+if [ -n "${PEERS:-}" ] && [ ! -e /usr/sbin/sendmail ]; then
+	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+	echo "postfix postfix/mailname string bench.example" | debconf-set-selections
+	peer nullmailer; peer dma; peer postfix
+else
+	say "peers: not run (PEERS=1 installs nullmailer, dma and Postfix one at a time over"
+	say "  /usr/sbin/sendmail, measures them and purges them; only on a scratch machine)"
+fi
 
 t_standin --no-store
 set_conns() { sed -i '/^connections/d' "$CONF"; echo "connections = $1;" >>"$CONF"; }
