@@ -39,6 +39,7 @@
 #define MAX_RCPTS_PER_TXN 50	/* SES's limit per message */
 #define RESCAN_EVERY 300.0	/* safety net besides inotify */
 #define STOP_GRACE 8.0		/* seconds in-flight transfers get on SIGTERM */
+#define NO_WIRE ((size_t)-1)
 
 struct qentry {
 	char	 id[QID_LEN + 1];
@@ -51,8 +52,7 @@ struct active;
 struct txn {
 	struct smtp_job	 job;
 	struct active	*msg;
-	size_t		*rcpt_idx;	/* per wire rcpt: first state index */
-	char		**orig;		/* per wire rcpt: all original addresses, joined */
+	size_t		 base;		/* its first recipient in msg->wire */
 	int		 retried_now;
 };
 
@@ -62,6 +62,9 @@ struct active {
 	struct envelope	 e;
 	struct msg_state st;
 	char		*wire_from;
+	char		**wire;		/* distinct wire addresses being sent */
+	size_t		 nwire;
+	size_t		*wire_of;	/* per state recipient: index in wire, or NO_WIRE */
 	int		 out;		/* transactions not finished */
 	int		 probe;
 	int		 throttled;	/* a transaction got "slow down" */
@@ -362,6 +365,21 @@ apply(struct runner *r, struct active *a, size_t i, const char *wire,
 }
 
 static void
+active_free(struct active *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nwire; i++)
+		free(a->wire[i]);
+	free(a->wire);
+	free(a->wire_of);
+	envelope_free(&a->e);
+	state_free(&a->st);
+	free(a->wire_from);
+	free(a);
+}
+
+static void
 finish_message(struct runner *r, struct active *a)
 {
 	struct active **pp;
@@ -408,50 +426,30 @@ finish_message(struct runner *r, struct active *a)
 			break;
 		}
 	close(a->fd);	/* releases the lock */
-	envelope_free(&a->e);
-	state_free(&a->st);
-	free(a->wire_from);
-	free(a);
+	active_free(a);
 }
 
 static void
 txn_free(struct txn *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->job.nrcpts; i++) {
-		free(t->job.rcpts[i]);
-		free(t->orig[i]);
-	}
-	free(t->job.rcpts);
-	free(t->orig);
-	free(t->rcpt_idx);
+	free(t->job.rcpts);	/* the strings belong to msg->wire */
 	smtp_job_free_results(&t->job);
 	msgstream_free(t->job.ms);
 	free(t);
 }
 
-/* Every state index whose wire address is t's k-th recipient. */
+/* Apply an outcome to every recipient sent as t's k-th wire address (two
+ * local names may map to the same alias). */
 static void
 apply_wire(struct runner *r, struct txn *t, size_t k, const struct reply_class *c,
     const char *reply)
 {
 	struct active *a = t->msg;
-	char why[512];
 	size_t i;
 
-	for (i = 0; i < a->st.nrcpts; i++) {
-		char *w;
-
-		if (a->st.rcpts[i].status != RCPT_PENDING)
-			continue;
-		if ((w = rewrite_rcpt(r->cf, a->st.rcpts[i].addr, why, sizeof(why))) == NULL)
-			continue;
-		if (strcmp(w, t->job.rcpts[k]) == 0 && (double)a->st.rcpts[i].next_attempt <=
-		    now_sec() + 0.5)
-			apply(r, a, i, w, t->job.relay, c, reply);
-		free(w);
-	}
+	for (i = 0; i < a->st.nrcpts; i++)
+		if (a->wire_of[i] == t->base + k && a->st.rcpts[i].status == RCPT_PENDING)
+			apply(r, a, i, a->wire[t->base + k], t->job.relay, c, reply);
 }
 
 static void
@@ -574,8 +572,7 @@ start_message(struct runner *r, struct qentry *qe, int probe)
 {
 	struct active *a = xcalloc(1, sizeof(*a));
 	char err[512], why[512];
-	char **wire = NULL;
-	size_t i, nwire = 0, k;
+	size_t i, k;
 	double now = now_sec(), wait;
 	int pending_due = 0;
 
@@ -619,18 +616,18 @@ start_message(struct runner *r, struct qentry *qe, int probe)
 		qe->waiting = 1;
 		r->active = a->next;
 		close(a->fd);
-		envelope_free(&a->e);
-		state_free(&a->st);
-		free(a->wire_from);
-		free(a);
+		active_free(a);
 		return -1;
 	}
 	ratelimit_take(&r->rl, pending_due);
 	qe->due = INFINITY;	/* in flight; finish_message sets the next due */
+	a->wire = xcalloc(a->st.nrcpts, sizeof(char *));
+	a->wire_of = xcalloc(a->st.nrcpts, sizeof(size_t));
 	for (i = 0; i < a->st.nrcpts; i++) {
 		struct rcpt_state *rs = &a->st.rcpts[i];
 		char *w;
 
+		a->wire_of[i] = NO_WIRE;
 		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > now + 0.5)
 			continue;
 		if (now - a->e.arrival > r->cf->queue_lifetime) {
@@ -650,31 +647,31 @@ start_message(struct runner *r, struct qentry *qe, int probe)
 			fail_local(r, a, i, why);
 			continue;
 		}
-		for (k = 0; k < nwire && strcmp(wire[k], w) != 0; k++)
+		/* Two local names may map to one address: send it once. */
+		for (k = 0; k < a->nwire && strcmp(a->wire[k], w) != 0; k++)
 			;
-		if (k < nwire) {
+		if (k == a->nwire)
+			a->wire[a->nwire++] = w;
+		else
 			free(w);
-			continue;
-		}
-		wire = xrealloc(wire, (nwire + 1) * sizeof(char *));
-		wire[nwire++] = w;
+		a->wire_of[i] = k;
 	}
-	/* Transactions of at most 50 recipients. */
-	for (k = 0; k < nwire; k += MAX_RCPTS_PER_TXN) {
+	/* Transactions of at most 50 recipients.  `out` holds one extra
+	 * count until the loop ends, so an inline failure cannot finish (and
+	 * free) the message under our feet. */
+	a->out = 1;
+	for (k = 0; k < a->nwire; k += MAX_RCPTS_PER_TXN) {
 		struct txn *t = xcalloc(1, sizeof(*t));
-		size_t n = nwire - k < MAX_RCPTS_PER_TXN ? nwire - k : MAX_RCPTS_PER_TXN;
+		size_t n = a->nwire - k < MAX_RCPTS_PER_TXN ? a->nwire - k : MAX_RCPTS_PER_TXN;
 
 		t->msg = a;
+		t->base = k;
 		t->job.owner = t;
 		t->job.mail_from = a->wire_from;
 		t->job.rcpts = xcalloc(n, sizeof(char *));
-		t->orig = xcalloc(n, sizeof(char *));
-		t->rcpt_idx = xcalloc(n, sizeof(size_t));
-		for (i = 0; i < n; i++) {
-			t->job.rcpts[i] = wire[k + i];
-			t->orig[i] = xstrdup(wire[k + i]);
-		}
+		memcpy(t->job.rcpts, a->wire + k, n * sizeof(char *));
 		t->job.nrcpts = n;
+		a->out++;
 		t->job.ms = msgstream_open(a->fd, &a->e, r->cf, err, sizeof(err));
 		if (t->job.ms == NULL) {
 			log_warnx("%s: cannot read the message: %s", a->id, err);
@@ -682,26 +679,22 @@ start_message(struct runner *r, struct qentry *qe, int probe)
 			snprintf(t->job.reply, sizeof(t->job.reply), "local error: %.400s", err);
 			t->job.rcpt_code = xcalloc(n, sizeof(int));
 			t->job.rcpt_reply = xcalloc(n, sizeof(char *));
-			a->out++;
 			handle_result(r, t);
 			continue;
 		}
-		a->out++;
 		smtp_submit(r->pool, &t->job);
 	}
-	free(wire);
-	if (a->out == 0) {
+	if (--a->out == 0) {
 		spool_state_save(&r->sp, a->id, &a->st);
 		finish_message(r, a);
+		return 0;
 	}
 	if (probe)
 		r->probe_out = 1;
 	return 0;
 skip:
 	close(a->fd);
-	envelope_free(&a->e);
-	state_free(&a->st);
-	free(a);
+	active_free(a);
 	return 0;
 }
 

@@ -40,7 +40,6 @@ struct smtp_pool {
 	pthread_cond_t	 cv;
 	pthread_t	*threads;
 	int		 nthreads;
-	int		 idle;
 	int		 busy;
 	int		 stop;
 	volatile int	 abort;
@@ -217,7 +216,6 @@ worker(void *arg)
 		p->todo = job->next;
 		if (p->todo == NULL)
 			p->todo_tail = NULL;
-		p->idle--;
 		pthread_mutex_unlock(&p->mu);
 
 		/* Recycle long-lived connections: SES's load balancer nodes
@@ -252,7 +250,6 @@ worker(void *arg)
 		pthread_mutex_lock(&p->mu);
 		job->next = p->done;
 		p->done = job;
-		p->idle++;
 		p->busy--;
 		while (write(p->wake_fd, "x", 1) == -1 && errno == EINTR)
 			;
@@ -283,7 +280,6 @@ smtp_pool_start(const struct config *cf, const char *password, int wake_fd)
 	p->max_messages = cf->connection_max_messages;
 	p->max_seconds = cf->connection_max_seconds;
 	p->nthreads = cf->connections;
-	p->idle = p->nthreads;
 	p->threads = xcalloc((size_t)p->nthreads, sizeof(pthread_t));
 	for (i = 0; i < p->nthreads; i++)
 		pthread_create(&p->threads[i], NULL, worker, p);
