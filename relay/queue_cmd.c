@@ -249,7 +249,7 @@ change_one(const struct spool *sp, const char *id, enum change ch)
 		goto out;
 	}
 	if (ch == CH_DELETE) {
-		r = spool_remove(sp, area, id);
+		r = spool_remove(sp, area, id, 1);
 		printf("%s: deleted\n", id);
 		goto out;
 	}

@@ -82,6 +82,7 @@ struct runner {
 	int		 once, stopping;
 	double		 stop_deadline, next_rescan, paused_until, next_probe;
 	int		 held, probe_out, pool_restart, rescan_maildrop;
+	int		 unsynced;	/* removals not yet fsynced */
 	struct qentry	*q;
 	size_t		 nq, capq;
 	struct active	*active;
@@ -397,10 +398,12 @@ finish_message(struct runner *r, struct active *a)
 	else {
 		q_del(r, a->id);
 		if (failed == 0) {
-			if (spool_remove(&r->sp, AREA_QUEUE, a->id) == -1)
+			if (spool_remove(&r->sp, AREA_QUEUE, a->id, 0) == -1)
 				log_warn("%s: cannot remove", a->id);
-			else
+			else {
+				r->unsynced = 1;
 				log_info("%s: removed", a->id);
+			}
 		} else {
 			if (spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1) == -1)
 				log_warn("%s: cannot move to %s", a->id, r->sp.failed);
@@ -895,6 +898,13 @@ runner_run(struct config *cf, int once, int sigfd)
 			r.pool_restart = 0;
 		}
 		dispatch(&r);
+		/* One fsync for all the messages finished since the last round,
+		 * before anything waits. */
+		if (r.unsynced) {
+			if (spool_sync_removals(&r.sp) == -1)
+				log_warn("fsync %s", r.sp.queue);
+			r.unsynced = 0;
+		}
 		if (r.qs_dirty)
 			save_status(&r);
 		if (r.stopping && smtp_pool_busy(r.pool) == 0 && r.active == NULL)
@@ -926,6 +936,8 @@ runner_run(struct config *cf, int once, int sigfd)
 	smtp_pool_stop(r.pool);
 	while (r.active != NULL)	/* aborted transfers: still pending */
 		finish_message(&r, r.active);
+	if (r.unsynced)
+		spool_sync_removals(&r.sp);
 	save_status(&r);
 	if (r.held && once)
 		rc = EXIT_TEMPFAIL;

@@ -358,10 +358,9 @@ spool_move(const struct spool *sp, const char *id, enum spool_area from,
 }
 
 int
-spool_remove(const struct spool *sp, enum spool_area a, const char *id)
+spool_remove(const struct spool *sp, enum spool_area a, const char *id, int sync)
 {
 	char path[1024];
-
 	int had_state;
 
 	snprintf(path, sizeof(path), "%s/%s", spool_area_dir(sp, a), id);
@@ -369,13 +368,21 @@ spool_remove(const struct spool *sp, enum spool_area a, const char *id)
 		return -1;
 	/* Durable removal: a message that reappeared after a crash would be
 	 * sent again. */
-	if (fsync_dir(spool_area_dir(sp, a)) == -1)
+	if (sync && fsync_dir(spool_area_dir(sp, a)) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", sp->state, id);
 	had_state = unlink(path) == 0;
 	if (!had_state && errno != ENOENT)
 		return -1;
-	return had_state ? fsync_dir(sp->state) : 0;
+	return had_state && sync ? fsync_dir(sp->state) : 0;
+}
+
+int
+spool_sync_removals(const struct spool *sp)
+{
+	int r = fsync_dir(sp->queue);
+
+	return fsync_dir(sp->state) == -1 ? -1 : r;
 }
 
 static char *

@@ -82,8 +82,14 @@ int	spool_lock(int fd, int wait);
 int	spool_move(const struct spool *sp, const char *id, enum spool_area from,
 	    enum spool_area to, int sync);
 /* Delete a message: the message file first, so a crash leaves at worst an
- * orphan state file, which spool_purge_stale removes. */
-int	spool_remove(const struct spool *sp, enum spool_area a, const char *id);
+ * orphan state file, which spool_purge_stale removes.  With sync, the
+ * directories are fsynced before it returns; without, the caller must call
+ * spool_sync_removals() soon (the daemon does so once per batch of
+ * finished messages, before it sleeps). */
+int	spool_remove(const struct spool *sp, enum spool_area a, const char *id,
+	    int sync);
+/* fsync the queue and state directories (group commit of removals). */
+int	spool_sync_removals(const struct spool *sp);
 
 /* State: load (missing file = fresh state from the envelope) and save
  * (temp + fsync + rename + directory fsync).  0 or -1 with err / errno. */
