@@ -97,38 +97,63 @@ addrlist_free(struct addrlist *l)
 	l->n = 0;
 }
 
+/* Lexical state of header text: inside a quoted string, inside (nested)
+ * comments, or plain.  Shared by the two scanners below. */
+struct lex {
+	int	quoted;
+	int	depth;
+};
+
+enum lexclass { LX_PLAIN, LX_QUOTED, LX_COMMENT };
+
+/* Class of the character at *pp; a backslash escape inside quotes or a
+ * comment is taken whole (*pp is left on its second character). */
+static enum lexclass
+lex_step(struct lex *l, const char **pp, const char *end)
+{
+	const char *p = *pp;
+
+	if (l->quoted || l->depth > 0) {
+		enum lexclass c = l->quoted ? LX_QUOTED : LX_COMMENT;
+
+		if (*p == '\\' && p + 1 < end)
+			*pp = p + 1;
+		else if (l->quoted && *p == '"')
+			l->quoted = 0;
+		else if (!l->quoted && *p == '(')
+			l->depth++;
+		else if (!l->quoted && *p == ')')
+			l->depth--;
+		return c;
+	}
+	if (*p == '"') {
+		l->quoted = 1;
+		return LX_QUOTED;
+	}
+	if (*p == '(') {
+		l->depth = 1;
+		return LX_COMMENT;
+	}
+	return LX_PLAIN;
+}
+
 /* Turn one mailbox (display name, comments, <addr> or bare addr-spec) into
  * its addr-spec, or "" when there is none. */
 static char *
 mailbox_addr(const char *s, size_t len)
 {
 	char *out = xmalloc(len + 1), *q = out;
-	const char *lt = NULL, *gt = NULL, *p, *end = s + len;
-	int depth = 0, quoted = 0;
+	const char *lt = NULL, *gt = NULL, *p, *from, *end = s + len;
+	struct lex l = { 0, 0 };
 
 	/* Find an angle address outside quotes and comments. */
-	for (p = s; p < end; p++) {
-		if (quoted) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			else if (*p == '"')
-				quoted = 0;
-		} else if (depth > 0) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			else if (*p == '(')
-				depth++;
-			else if (*p == ')')
-				depth--;
-		} else if (*p == '"')
-			quoted = 1;
-		else if (*p == '(')
-			depth++;
-		else if (*p == '<' && lt == NULL)
-			lt = p;
-		else if (*p == '>' && lt != NULL && gt == NULL)
-			gt = p;
-	}
+	for (p = s; p < end; p++)
+		if (lex_step(&l, &p, end) == LX_PLAIN) {
+			if (*p == '<' && lt == NULL)
+				lt = p;
+			else if (*p == '>' && lt != NULL && gt == NULL)
+				gt = p;
+		}
 	if (lt != NULL && gt != NULL) {
 		s = lt + 1;
 		end = gt;
@@ -137,28 +162,21 @@ mailbox_addr(const char *s, size_t len)
 			s = p + 1;
 	}
 	/* Copy the addr-spec without comments and unquoted white space. */
-	depth = quoted = 0;
+	l.quoted = l.depth = 0;
 	for (p = s; p < end; p++) {
-		if (quoted) {
-			*q++ = *p;
-			if (*p == '\\' && p + 1 < end)
-				*q++ = *++p;
-			else if (*p == '"')
-				quoted = 0;
-		} else if (depth > 0) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			else if (*p == '(')
-				depth++;
-			else if (*p == ')')
-				depth--;
-		} else if (*p == '(')
-			depth++;
-		else if (*p == '"') {
-			quoted = 1;
-			*q++ = *p;
-		} else if (!isspace((unsigned char)*p))
-			*q++ = *p;
+		from = p;
+		switch (lex_step(&l, &p, end)) {
+		case LX_QUOTED:
+			while (from <= p)
+				*q++ = *from++;
+			break;
+		case LX_PLAIN:
+			if (!isspace((unsigned char)*p))
+				*q++ = *p;
+			break;
+		case LX_COMMENT:
+			break;
+		}
 	}
 	*q = '\0';
 	return out;
@@ -167,13 +185,14 @@ mailbox_addr(const char *s, size_t len)
 size_t
 addrlist_parse(const char *v, struct addrlist *out)
 {
-	const char *start = v, *p;
-	int depth = 0, quoted = 0, angle = 0;
+	const char *start = v, *p, *end = v + strlen(v);
+	struct lex l = { 0, 0 };
 	size_t added = 0;
+	int angle = 0;
 	char *a;
 
 	for (p = v;; p++) {
-		if (*p == '\0' || (!quoted && depth == 0 && !angle &&
+		if (*p == '\0' || (!l.quoted && l.depth == 0 && !angle &&
 		    (*p == ',' || *p == ';' || *p == ':'))) {
 			if (*p == ':') {
 				/* Group name: discard it, the members follow. */
@@ -188,26 +207,12 @@ addrlist_parse(const char *v, struct addrlist *out)
 			start = p + 1;
 			continue;
 		}
-		if (quoted) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				quoted = 0;
-		} else if (depth > 0) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '(')
-				depth++;
-			else if (*p == ')')
-				depth--;
-		} else if (*p == '"')
-			quoted = 1;
-		else if (*p == '(')
-			depth++;
-		else if (*p == '<')
-			angle = 1;
-		else if (*p == '>')
-			angle = 0;
+		if (lex_step(&l, &p, end) == LX_PLAIN) {
+			if (*p == '<')
+				angle = 1;
+			else if (*p == '>')
+				angle = 0;
+		}
 	}
 	return added;
 }

@@ -28,11 +28,18 @@ t_send 'To: dropdata@example.com\nSubject: d\n\nx\n'
 t_drain
 t_grep 'to=<dropdata@example.com>.*status=deferred (outcome unknown, a duplicate is possible' "$LOG"
 
+# Connection cut in the middle of DATA: deferred, retried later.
+"$PY" -c 'print("To: dropmid@example.com\nSubject: m\n\n" + ("z" * 70 + "\n") * 20000)' |
+	"$SENDMAIL" -C "$CONF" -t -i
+t_drain
+t_grep 'to=<dropmid@example.com>.*status=deferred' "$LOG"
+t_grep 'dropping the connection in the middle of DATA' "$STANDIN_LOG"
+
 # No reply to the final dot: response timeout, duplicate possible.
 t_send 'To: hangend@example.com\nSubject: h\n\nx\n'
 t_drain
 t_grep 'to=<hangend@example.com>.*status=deferred (outcome unknown, a duplicate is possible' "$LOG"
-t_eq "$(t_nqueue)" 3 "all three still queued"
+t_eq "$(t_nqueue)" 4 "all four still queued"
 
 # Past queue_lifetime: a deferred message fails permanently.
 echo 'queue_lifetime = 60;' >>"$CONF"

@@ -82,6 +82,19 @@ class SESServer(SMTP):
         log(self.cid, "<< " + (status.decode() if isinstance(status, bytes) else status))
         await super().push(status)
 
+    async def smtp_DATA(self, arg):
+        # dropmid@: cut the connection after the first line of DATA, before
+        # the end of the message has arrived (a load balancer node going away).
+        if self.envelope and any(r.lower().startswith("dropmid@")
+                                 for r in self.envelope.rcpt_tos):
+            log(self.cid, ">> DATA")
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            await self._reader.readuntil(b"\r\n")
+            log(self.cid, "dropping the connection in the middle of DATA")
+            self.transport.abort()
+            return
+        await super().smtp_DATA(arg)
+
     async def smtp_STARTTLS(self, arg):
         log(self.cid, ">> STARTTLS")
         await super().smtp_STARTTLS(arg)
