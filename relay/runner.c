@@ -398,9 +398,12 @@ finish_message(struct runner *r, struct active *a)
 	else {
 		q_del(r, a->id);
 		if (failed == 0) {
-			if (spool_remove(&r->sp, AREA_QUEUE, a->id, 0) == -1)
+			if (spool_remove(&r->sp, AREA_QUEUE, a->id, 0) == -1) {
+				/* Keep the record that it was sent (handle_result
+				 * skipped it), so it is not sent again. */
 				log_warn("%s: cannot remove", a->id);
-			else {
+				spool_state_save(&r->sp, a->id, &a->st);
+			} else {
 				r->unsynced = 1;
 				log_info("%s: removed", a->id);
 			}
