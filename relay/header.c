@@ -217,6 +217,29 @@ addrlist_parse(const char *v, struct addrlist *out)
 	return added;
 }
 
+size_t
+header_recipients(char *const *fields, size_t n, struct addrlist *out)
+{
+	static const char *plain[] = { "To", "Cc", "Bcc" };
+	static const char *resent[] = { "Resent-To", "Resent-Cc", "Resent-Bcc" };
+	const char **names = plain;
+	size_t i, k, added = 0;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 3; k++)
+			if (header_is(fields[i], resent[k]))
+				names = resent;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 3; k++)
+			if (header_is(fields[i], names[k])) {
+				char *v = header_value(fields[i]);
+
+				added += addrlist_parse(v, out);
+				free(v);
+			}
+	return added;
+}
+
 const char *
 address_problem(const char *addr)
 {

@@ -29,6 +29,14 @@ size_t	addrlist_parse(const char *value, struct addrlist *out);
 int	addrlist_add(struct addrlist *l, const char *addr);
 void	addrlist_free(struct addrlist *l);
 
+/* The -t recipients of a header section (fields unfolded or with their
+ * continuation lines, one per entry): the addresses of To, Cc and Bcc, or,
+ * when any Resent-To/Resent-Cc/Resent-Bcc field is present, of those only
+ * (RFC 5322 3.6.6: a resent message goes to the resent recipients, as
+ * sendmail and Postfix do).  Appended to `out` without duplicates; returns
+ * the number added. */
+size_t	header_recipients(char *const *fields, size_t n, struct addrlist *out);
+
 /* NULL when `addr` is acceptable as an envelope address; otherwise a short
  * reason ("contains a space", "non-ASCII local part" ...). */
 const char *address_problem(const char *addr);

@@ -168,29 +168,6 @@ read_headers(struct line_src *src, struct headers *h, char **first_body,
 	return 0;
 }
 
-/* Recipients from To/Cc/Bcc, or from the Resent- fields when present. */
-static void
-extract_rcpts(const struct headers *h, struct addrlist *out)
-{
-	static const char *plain[] = { "To", "Cc", "Bcc" };
-	static const char *resent[] = { "Resent-To", "Resent-Cc", "Resent-Bcc" };
-	const char **names = plain;
-	size_t i, k;
-
-	for (i = 0; i < h->n; i++)
-		for (k = 0; k < 3; k++)
-			if (header_is(h->field[i], resent[k]))
-				names = resent;
-	for (i = 0; i < h->n; i++)
-		for (k = 0; k < 3; k++)
-			if (header_is(h->field[i], names[k])) {
-				char *v = header_value(h->field[i]);
-
-				addrlist_parse(v, out);
-				free(v);
-			}
-}
-
 char *
 intake_sender(const char *given, const struct config *cf,
     const struct caller *who, char *err, size_t errlen)
@@ -350,7 +327,7 @@ collect_rcpts(const struct headers *h, const struct intake_opts *o,
 	if (o->extract) {
 		struct addrlist fromhdr = { NULL, 0 };
 
-		extract_rcpts(h, &fromhdr);
+		header_recipients(h->field, h->n, &fromhdr);
 		for (i = 0; i < fromhdr.n; i++) {
 			if ((why = address_problem(fromhdr.addr[i])) != NULL) {
 				snprintf(err, errlen, "recipient '%s' in the headers %s",

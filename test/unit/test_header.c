@@ -1,11 +1,14 @@
-/* Unit tests for header.c: address lists (table-driven), field names,
- * address checks and RFC 2047 encoding. */
+/* Unit tests for header.c: address lists (table-driven), -t recipients
+ * against the golden files in test/data (rcpt-*.in -> rcpt-*.ref), field
+ * names, address checks and RFC 2047 encoding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glob.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,117 @@ address_lists(void **unused)
 			    addr_rows[i].want);
 		addrlist_free(&l);
 	}
+}
+
+/* test/data, found from this file's path as the Makefile compiles it
+ * (relative to the top of the tree, where run-tests.sh runs us), or from
+ * SESRELAY_TESTDATA. */
+static char *
+data_dir(void)
+{
+	char *src, *dir, *out;
+	const char *env = getenv("SESRELAY_TESTDATA");
+
+	if (env != NULL)
+		return strdup(env);
+	src = strdup(__FILE__);
+	dir = dirname(src);
+	out = malloc(strlen(dir) + 16);
+	sprintf(out, "%s/../data", dir);
+	free(src);
+	return out;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The header fields of a message, continuation lines kept with their field
+ * (as intake.c holds them); the section ends at an empty line or at the
+ * first line that is not a field. */
+static size_t
+split_fields(char *msg, char ***fields)
+{
+	char *line, *next;
+	size_t n = 0;
+
+	*fields = NULL;
+	for (line = msg; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if ((*line == ' ' || *line == '\t') && n > 0) {
+			char *f = (*fields)[n - 1];
+			size_t old = strlen(f);
+
+			f = realloc(f, old + strlen(line) + 2);
+			sprintf(f + old, "\n%s", line);
+			(*fields)[n - 1] = f;
+			continue;
+		}
+		if (header_name_len(line, strlen(line)) == 0)
+			break;
+		*fields = realloc(*fields, (n + 1) * sizeof(char *));
+		(*fields)[n++] = strdup(line);
+	}
+	return n;
+}
+
+static void
+golden_recipients(void **unused)
+{
+	glob_t g;
+	char *dir = data_dir(), *pat = malloc(strlen(dir) + 16);
+	size_t i, k, n;
+
+	(void)unused;
+	sprintf(pat, "%s/rcpt-*.in", dir);
+	if (glob(pat, 0, NULL, &g) != 0 || g.gl_pathc < 5)
+		fail_msg("golden files %s missing (run from the top of the tree "
+		    "or set SESRELAY_TESTDATA)", pat);
+	for (i = 0; i < g.gl_pathc; i++) {
+		struct addrlist l = { NULL, 0 };
+		char *in = slurp(g.gl_pathv[i]), *ref, *refpath, **fields, *got;
+		size_t used = 0;
+
+		refpath = strdup(g.gl_pathv[i]);
+		strcpy(refpath + strlen(refpath) - 3, ".ref");
+		ref = slurp(refpath);
+		n = split_fields(in, &fields);
+		header_recipients(fields, n, &l);
+		got = malloc(4096);
+		got[0] = '\0';
+		for (k = 0; k < l.n; k++)
+			used += (size_t)snprintf(got + used, 4096 - used, "%s\n", l.addr[k]);
+		if (strcmp(got, ref) != 0)
+			fail_msg("%s: got\n%swant\n%s", g.gl_pathv[i], got, ref);
+		for (k = 0; k < n; k++)
+			free(fields[k]);
+		free(fields);
+		free(got);
+		free(ref);
+		free(refpath);
+		free(in);
+		addrlist_free(&l);
+	}
+	globfree(&g);
+	free(pat);
+	free(dir);
 }
 
 static void
@@ -113,6 +227,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(address_lists),
+		cmocka_unit_test(golden_recipients),
 		cmocka_unit_test(field_names),
 		cmocka_unit_test(address_checks),
 		cmocka_unit_test(encoded_words),
