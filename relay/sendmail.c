@@ -256,8 +256,13 @@ main(int argc, char **argv)
 	config_defaults(&cf);
 	if (config_load(&cf, conf, conf != a.conf, err, sizeof(err)) == -1)
 		fatalx(EXIT_CONFIG, "%s (fix the configuration; see sesrelay.conf(5))", err);
+	/* The log file is opened with the group still held, so a file the
+	 * daemon shares with sendmail (sesrelay:sesrelay 0660) takes the line
+	 * of a www-data caller too.  A privileged run never creates it: the
+	 * file would belong to the caller and lock the daemon out. */
+	if (!privileged_run || access(cf.log_file, F_OK) == 0)
+		log_set_file(cf.log_file);
 	set_group(0);
-	log_set_file(cf.log_file);
 	if (a.conf != NULL && conf != a.conf)
 		log_warnx("uid=%ld: -C %s ignored: sendmail runs with the relay group",
 		    (long)getuid(), a.conf);

@@ -13,6 +13,9 @@ mkdir -p "$TROOT/bin"; BIN=$TROOT/bin/sendmail
 install -o root -g "$RELAY_USER" -m 2755 "$TROOT/b/sendmail" "$BIN"
 install -o root -g "$RELAY_USER" -m 0640 "$CONF" "$ETC/sesrelay.conf"
 as_www() { runuser -u www-data -- "$@"; }
+# The log file as an admin would share it between daemon and sendmail:
+# group-writable by the relay group only, not by www-data itself.
+chown "$RELAY_USER:$RELAY_USER" "$LOG"; chmod 0660 "$LOG"
 # A nosuid mount would silently run the binary without the group, and the
 # test would measure that instead of the installed shape.
 findmnt -n -o OPTIONS --target "$BIN" | grep -qw nosuid &&
@@ -55,6 +58,13 @@ t_grep '-C .*ignored' "$LOG"
 printf 'x\n' | as_www env TZ=Pacific/Kiritimati "$BIN" -i a@example.com
 t_message "$(t_one_drop)" | grep -q '^Date: .* +1400$' && t_fail "caller's TZ reached the setgid sendmail"
 t_ok "environment cleaned"; t_clear_drops
+
+# A missing log file is not created by a caller (it would own it).
+rm -f "$LOG"
+printf 'x\n' | as_www "$BIN" -i a@example.com || t_fail "enqueue without a log file"
+[ ! -e "$LOG" ] || t_fail "a www-data sendmail created the log file"
+t_ok "log file not created by the caller"; t_clear_drops
+: >"$LOG"; chmod 666 "$LOG"
 
 # Without the setgid bit the same user is refused with a clear message, 75.
 chmod 0755 "$BIN"
