@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -121,9 +122,15 @@ check_daemon(const struct config *cf)
 		    "the delivery daemon is not running: queued mail waits");
 		return;
 	}
-	if (spool_status_load(&sp, &qs) == 0 && qs.held_since != 0)
+	if (spool_status_load(&sp, &qs) == -1)
+		memset(&qs, 0, sizeof(qs));
+	if (qs.held_since != 0)
 		step(2, "fix the cause, then: systemctl reload sesrelay",
 		    "the daemon (pid %ld) holds the queue: %s", pid, qs.hold_reason);
+	else if (qs.throttled_until > (long)time(NULL))
+		step(1, "SES limits this account: wait, or ask AWS for a higher sending "
+		    "quota/rate (Service Quotas)", "the daemon (pid %ld) paused sending "
+		    "until the limit resets: %s", pid, qs.throttle_reason);
 	else
 		step(0, NULL, "the daemon runs (pid %ld) and the queue is not held", pid);
 }
@@ -270,6 +277,84 @@ check_tls_auth(const struct config *cf, const char *password)
 	    *errbuf ? errbuf : curl_easy_strerror(cc));
 }
 
+/* Value of DMARC tag `tag` ("p", "adkim") in rec, or "" when absent. */
+static const char *
+dmarc_tag(const char *rec, const char *tag, char *buf, size_t len)
+{
+	const char *p = rec;
+	size_t tl = strlen(tag), n;
+
+	buf[0] = '\0';
+	while (p != NULL && *p) {
+		p += strspn(p, " \t;");
+		if (strncasecmp(p, tag, tl) == 0 && p[tl + strspn(p + tl, " \t")] == '=') {
+			p += tl + strspn(p + tl, " \t") + 1;
+			p += strspn(p, " \t");
+			n = strcspn(p, "; \t");
+			snprintf(buf, len, "%.*s", (int)n, p);
+			return buf;
+		}
+		p = strchr(p, ';');
+	}
+	return buf;
+}
+
+/*
+ * DMARC at _dmarc.D: one v=DMARC1 record with a p= policy.  SES signs with
+ * DKIM (Easy DKIM) and, without a custom MAIL FROM, uses an amazonses.com
+ * envelope sender, so SPF never aligns: alignment rests on DKIM unless a
+ * custom MAIL FROM subdomain is set (and that aligns only when aspf is
+ * relaxed).  Say so when the set-up cannot pass DMARC.
+ */
+static void
+check_dmarc(const struct config *cf, const char *dom)
+{
+	char rr[8][512], name[600], p[32], sp[32], adkim[8], aspf[8];
+	int n, i, nrec = 0, first = -1;
+
+	snprintf(name, sizeof(name), "_dmarc.%s", dom);
+	n = dns_lookup(name, ns_t_txt, rr, 8);
+	for (i = 0; i < n; i++)
+		if (strncasecmp(rr[i], "v=DMARC1", 8) == 0 && nrec++ == 0)
+			first = i;
+	if (n < 0) {
+		step(1, "check the resolver", "DNS lookup of TXT %s failed", name);
+		return;
+	}
+	if (nrec == 0) {
+		step(1, "publish e.g. \"v=DMARC1; p=none; rua=mailto:dmarc@DOMAIN\" at _dmarc",
+		    "no DMARC record at %s", name);
+		return;
+	}
+	if (nrec > 1) {
+		step(2, "keep exactly one v=DMARC1 record (receivers ignore DMARC when "
+		    "there are several)", "%d DMARC records at %s", nrec, name);
+		return;
+	}
+	dmarc_tag(rr[first], "p", p, sizeof(p));
+	dmarc_tag(rr[first], "sp", sp, sizeof(sp));
+	dmarc_tag(rr[first], "adkim", adkim, sizeof(adkim));
+	dmarc_tag(rr[first], "aspf", aspf, sizeof(aspf));
+	if (*p == '\0') {
+		step(1, "add a policy, e.g. p=none to start with", "DMARC at %s has no "
+		    "p= policy (receivers treat it as invalid): %s", name, rr[first]);
+		return;
+	}
+	step(0, NULL, "DMARC at %s: p=%s%s%s adkim=%s aspf=%s", name, p, *sp ? " sp=" : "",
+	    sp, *adkim ? adkim : "r (default)", *aspf ? aspf : "r (default)");
+	if (cf->ndkim_tokens == 0 && cf->mail_from_domain[0] == '\0' &&
+	    strcasecmp(p, "none") != 0)
+		step(1, "enable Easy DKIM for the domain in SES and list its tokens in "
+		    "'dkim_tokens', or set a custom MAIL FROM ('mail_from_domain')",
+		    "DMARC p=%s but neither DKIM tokens nor a custom MAIL FROM are "
+		    "configured: SES mail may fail DMARC (SPF alone never aligns)", p);
+	if (cf->mail_from_domain[0] != '\0' && strcasecmp(aspf, "s") == 0 &&
+	    strcasecmp(cf->mail_from_domain, dom) != 0)
+		step(cf->ndkim_tokens ? 1 : 2, "use aspf=r (relaxed), or rely on Easy DKIM",
+		    "DMARC aspf=s: the MAIL FROM subdomain %s does not align with %s",
+		    cf->mail_from_domain, dom);
+}
+
 static void
 check_dns(const struct config *cf, const char *from)
 {
@@ -299,15 +384,7 @@ check_dns(const struct config *cf, const char *from)
 	else
 		step(0, NULL, "SPF at %s includes amazonses.com", dom);
 
-	snprintf(name, sizeof(name), "_dmarc.%s", dom);
-	n = dns_lookup(name, ns_t_txt, rr, 8);
-	for (i = 0; i < n && strncasecmp(rr[i], "v=DMARC1", 8) != 0; i++)
-		;
-	if (n <= 0 || i == n)
-		step(1, "publish e.g. \"v=DMARC1; p=none; rua=mailto:dmarc@DOMAIN\" at _dmarc",
-		    "no DMARC record at %s", name);
-	else
-		step(0, NULL, "DMARC at %s: %s", name, rr[i]);
+	check_dmarc(cf, dom);
 
 	for (k = 0; k < cf->ndkim_tokens; k++) {
 		snprintf(name, sizeof(name), "%s._domainkey.%s", cf->dkim_tokens[k], dom);
@@ -325,6 +402,12 @@ check_dns(const struct config *cf, const char *from)
 	}
 	if (cf->mail_from_domain[0] != '\0') {
 		const char *m = cf->mail_from_domain;
+		size_t ml = strlen(m), dl = strlen(dom);
+
+		if (!(ml > dl + 1 && strcasecmp(m + ml - dl, dom) == 0 && m[ml - dl - 1] == '.'))
+			step(1, "SES requires the MAIL FROM domain to be a subdomain of the "
+			    "verified domain", "custom MAIL FROM %s is not a subdomain of %s",
+			    m, dom);
 
 		snprintf(want, sizeof(want), "10 feedback-smtp.%s.amazonses.com", cf->region);
 		n = dns_lookup(m, ns_t_mx, rr, 8);
