@@ -55,7 +55,11 @@ cmd_status(int argc, char **argv, struct config *cf)
 	static char whybuf[1024];
 
 	if (priv_become_relay(cf->relay_user, err, sizeof(err)) == -1) {
-		fprintf(stderr, "status: %s\n", err);
+		/* The first line still follows the monitoring convention, so a
+		 * check run as the wrong user says why instead of going blank. */
+		printf("SESRELAY UNKNOWN - %s (the queue holds other users' mail: run "
+		    "the check as root, e.g. via sudo, or as the %s user)\n", err,
+		    cf->relay_user);
 		return EXIT_NOPERM;
 	}
 	spool_init(&sp, cf->spool_dir);

@@ -46,3 +46,36 @@ t_wait grep -q 'sending paused' "$LOG" || t_fail "quota pause"
 sleep 0.3
 st >"$TROOT/out"; t_eq "$?" 1 "quota: warning"
 t_grep 'sending paused until .*Daily message quota exceeded' "$TROOT/out"
+kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+
+# Other users: refused, with a monitoring-style first line.
+runuser -u www-data -- "$SESRELAY" -C "$CONF" status >"$TROOT/out" 2>&1
+t_eq "$?" 77 "www-data: status refused"
+t_grep '^SESRELAY UNKNOWN - permission denied' "$TROOT/out"
+t_cleanup; trap t_cleanup EXIT
+
+# The SES endpoint unreachable (stand-in stopped): deferrals, a warning
+# with the connection error.
+t_setup 'retry_min = 3600;'
+t_standin; kill "${_pids[-1]}"; wait "${_pids[-1]}" 2>/dev/null
+t_daemon_bg
+t_send 'To: d@example.com\nSubject: s\n\nx\n'
+t_wait grep -q 'status=deferred' "$LOG" || t_fail "no deferral with the stand-in down"
+sleep 0.3
+st >"$TROOT/out"; t_eq "$?" 1 "endpoint down: warning"
+t_grep '^SESRELAY WARNING - 1 deferred' "$TROOT/out"
+t_grep 'first failure:   .*[Cc]onnect' "$TROOT/out"
+t_cleanup; trap t_cleanup EXIT
+
+# Unverified sender: SES refuses every message, the daemon holds the queue
+# rather than bouncing them all; critical, with SES's words.
+t_setup 'retry_min = 3600;'
+t_standin
+t_daemon_bg
+t_send 'To: data554sender@example.com\nSubject: s\n\nx\n'
+t_wait grep -q 'queue held' "$LOG" || t_fail "unverified sender: not held"
+sleep 0.3
+st >"$TROOT/out"; t_eq "$?" 2 "unverified sender: critical"
+t_grep 'queue HELD since .*not verified' "$TROOT/out"
+"$SESRELAY" -C "$CONF" queue list >"$TROOT/list"
+t_grep '(held)' "$TROOT/list"
