@@ -40,21 +40,32 @@ rewrite_is_local(const struct config *cf, const char *addr)
 	return 0;
 }
 
+/* 1 when the local part of addr (all of it without '@') has a non-ASCII
+ * byte: no SMTPUTF8 at SES, so it cannot go on the wire. */
+static int
+rewrite_local_8bit(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *p;
+
+	for (p = addr; *p != '\0' && (at == NULL || p < at); p++)
+		if ((unsigned char)*p >= 128)
+			return 1;
+	return 0;
+}
+
 char *
 rewrite_rcpt(const struct config *cf, const char *addr, char *why, size_t whylen)
 {
 	const char *at = strrchr(addr, '@'), *target;
 	char *local;
-	size_t i;
 
-	for (i = 0; at != NULL && addr + i < at; i++)
-		if ((unsigned char)addr[i] >= 128) {
-			snprintf(why, whylen, "the local part of %s is not ASCII, and SES "
-			    "offers no SMTPUTF8", addr);
-			return NULL;
-		}
-	if (!rewrite_is_local(cf, addr))
-		return xstrdup(addr);
+	/* Checked on the address that goes on the wire: a local name with
+	 * an alias may be anything, its target may not. */
+	if (!rewrite_is_local(cf, addr)) {
+		target = addr;
+		goto wire;
+	}
 	local = at ? xstrndup(addr, (size_t)(at - addr)) : xstrdup(addr);
 	target = config_alias(cf, local);
 	if (target == NULL && cf->default_recipient[0] != '\0')
@@ -67,6 +78,12 @@ rewrite_rcpt(const struct config *cf, const char *addr, char *why, size_t whylen
 		return NULL;
 	}
 	free(local);
+ wire:
+	if (rewrite_local_8bit(target)) {
+		snprintf(why, whylen, "the local part of %s is not ASCII, and SES "
+		    "offers no SMTPUTF8", target);
+		return NULL;
+	}
 	return xstrdup(target);
 }
 
@@ -96,7 +113,7 @@ rewrite_addr_field(const struct config *cf, const char *field)
 	struct addrlist l = { NULL, 0 };
 	char *v = header_value(field), *out, why[512];
 	const char *colon = strchr(field, ':');
-	size_t i, any_local = 0, len, cap;
+	size_t i, any_local = 0, kept, len, cap;
 
 	addrlist_parse(v, &l);
 	free(v);
@@ -110,15 +127,20 @@ rewrite_addr_field(const struct config *cf, const char *field)
 	cap = 256;
 	out = xmalloc(cap);
 	put(&out, &len, &cap, field, (size_t)(colon - field) + 1);
-	for (i = 0; i < l.n; i++) {
+	for (i = 0, kept = 0; i < l.n; i++) {
 		char *a = rewrite_rcpt(cf, l.addr[i], why, sizeof(why));
 
 		if (a == NULL)
 			continue;	/* that recipient fails in the envelope */
-		put(&out, &len, &cap, i ? ",\n " : " ", i ? 3 : 1);
+		put(&out, &len, &cap, kept ? ",\n " : " ", kept ? 3 : 1);
 		put(&out, &len, &cap, a, strlen(a));
+		kept++;
 		free(a);
 	}
+	/* An empty To: is a syntax error some receivers reject; say plainly
+	 * that the recipients are not listed (RFC 5322 group syntax). */
+	if (kept == 0)
+		put(&out, &len, &cap, " undisclosed-recipients:;", 25);
 	addrlist_free(&l);
 	return out;
 }
@@ -162,6 +184,7 @@ rewrite_headers(const struct config *cf, const char *hdr, size_t hlen,
 			repl = rewrite_addr_field(cf, field);
 		else if (header_is(field, "From") && cf->rewrite_from &&
 		    cf->sender[0] != '\0') {
+			free(from);	/* a second From: (invalid) keeps the last */
 			from = header_value(field);
 			repl = xasprintf("From: %s", cf->sender);
 		}

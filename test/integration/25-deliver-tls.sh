@@ -7,7 +7,7 @@ t_standin --no-starttls
 t_send 'To: a@example.com\nSubject: x\n\nx\n'
 t_drain
 t_grep 'status=held (STARTTLS not supported.*hint: the server does not offer STARTTLS' "$LOG"
-t_nogrep 'AUTH' "$STANDIN_LOG"
+t_nogrep '>> AUTH' "$STANDIN_LOG"
 t_eq "$(t_received)" 0 "nothing sent without TLS"
 t_cleanup; trap - EXIT
 
@@ -16,7 +16,7 @@ t_standin --untrusted
 t_send 'To: a@example.com\nSubject: x\n\nx\n'
 t_drain
 t_grep 'status=held (SSL certificate problem.*hint: the TLS handshake or the server certificate check failed' "$LOG"
-t_nogrep 'AUTH' "$STANDIN_LOG"
+t_nogrep '>> AUTH' "$STANDIN_LOG"
 t_cleanup; trap t_cleanup EXIT
 
 t_setup 'tls = "implicit";'

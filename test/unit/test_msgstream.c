@@ -1,5 +1,5 @@
-/* Unit tests for msgstream.c (wire bytes) and rewrite.c (delivery-time
- * rewriting), on messages written to a real spool-format file. */
+/* Unit tests for msgstream.c (wire bytes), on messages written to a real
+ * spool-format file.  Rewriting itself is tested in test_rewrite.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -109,36 +109,6 @@ long_lines_fold(void **unused)
 	close(fd);
 }
 
-static void
-rewriting(void **unused)
-{
-	static const char hdr[] = "From: App <app@host.test>\nTo: root, x@example.org\nReturn-Path: <a@b>\nSubject: s";
-	char why[256], *out, *w;
-	size_t len;
-
-	(void)unused;
-	assert_true(rewrite_is_local(&cf, "root"));
-	assert_true(rewrite_is_local(&cf, "root@host.test"));
-	assert_true(rewrite_is_local(&cf, "x@localhost"));
-	assert_false(rewrite_is_local(&cf, "x@example.org"));
-	w = rewrite_rcpt(&cf, "root", why, sizeof(why));
-	assert_string_equal(w, "ops@example.com");
-	free(w);
-	w = rewrite_rcpt(&cf, "nobody@host.test", why, sizeof(why));
-	assert_string_equal(w, "catchall@example.com");	/* default_recipient */
-	free(w);
-	assert_null(rewrite_rcpt(&cf, "j\xc3\xb6rg@example.org", why, sizeof(why)));
-	w = rewrite_sender(&cf, "");
-	assert_string_equal(w, "noreply@example.com");
-	free(w);
-	out = rewrite_headers(&cf, hdr, strlen(hdr), &len);
-	assert_non_null(strstr(out, "From: noreply@example.com\n"));
-	assert_non_null(strstr(out, "Reply-To: App <app@host.test>\n"));
-	assert_non_null(strstr(out, "To: ops@example.com,\n x@example.org\n"));
-	assert_null(strstr(out, "Return-Path"));
-	free(out);
-}
-
 static int
 setup(void **unused)
 {
@@ -164,7 +134,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wire_bytes),
 		cmocka_unit_test(long_lines_fold),
-		cmocka_unit_test(rewriting),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
