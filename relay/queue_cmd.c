@@ -223,7 +223,7 @@ cmd_show(int argc, char **argv, const struct spool *sp)
 
 /* Apply one change to one message under its lock.  0 ok, -1 error. */
 static int
-change_one(const struct spool *sp, const char *id, enum change ch)
+change_one(const struct spool *sp, const char *id, enum change ch, int all)
 {
 	enum spool_area area;
 	struct envelope e;
@@ -232,15 +232,32 @@ change_one(const struct spool *sp, const char *id, enum change ch)
 	size_t k;
 	int fd, r = 0;
 
+	/*
+	 * With ALL the list was taken a moment ago: a message the daemon
+	 * delivered since then is not an error.  A named id that is gone is.
+	 */
 	if (qlist_find(sp, id, &area) == -1) {
-		fprintf(stderr, "sesrelay: no message %s in the queue\n", id);
+		if (all) {
+			printf("%s: already delivered or removed\n", id);
+			return 0;
+		}
+		fprintf(stderr, "sesrelay: no message %s in the queue (delivered "
+		    "and removed, or a wrong id: see mailq)\n", id);
 		return -1;
 	}
-	if ((fd = spool_open(sp, area, id, &e, err, sizeof(err))) == -1 ||
-	    spool_lock(fd, 1) == -1) {
+	if ((fd = spool_open(sp, area, id, &e, err, sizeof(err))) == -1) {
+		if (qlist_find(sp, id, &area) == -1) {
+			printf("%s: already delivered or removed\n", id);
+			return all ? 0 : -1;
+		}
 		fprintf(stderr, "sesrelay: %s: %s\n", id, err);
-		if (fd >= 0)
-			close(fd);
+		return -1;
+	}
+	if (spool_lock(fd, 1) == -1) {
+		fprintf(stderr, "sesrelay: %s: cannot lock the message: %s\n", id,
+		    strerror(errno));
+		envelope_free(&e);
+		close(fd);
 		return -1;
 	}
 	/* The daemon may have moved or finished it while we waited. */
@@ -349,7 +366,7 @@ cmd_change(int argc, char **argv, struct config *cf, const struct spool *sp,
 		n = 0;
 	}
 	for (i = 0; i < n; i++)
-		bad |= change_one(sp, ids[i], ch) == -1;
+		bad |= change_one(sp, ids[i], ch, all) == -1;
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
