@@ -24,77 +24,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bounce.h"
-#include "classify.h"
 #include "config.h"
 #include "log.h"
-#include "msgstream.h"
-#include "ratelimit.h"
-#include "rewrite.h"
 #include "runner.h"
-#include "smtp.h"
-#include "spool.h"
+#include "runner_int.h"
 #include "util.h"
 
-#define MAX_RCPTS_PER_TXN 50	/* SES's limit per message */
 #define RESCAN_EVERY 300.0	/* safety net besides inotify */
 #define STOP_GRACE 8.0		/* seconds in-flight transfers get on SIGTERM */
-#define NO_WIRE ((size_t)-1)
-
-struct qentry {
-	char	 id[QID_LEN + 1];
-	double	 due;		/* INFINITY: held by the operator */
-	int	 waiting;	/* due later only for the rate limit or a throttle */
-};
-
-struct active;
-
-struct txn {
-	struct smtp_job	 job;
-	struct active	*msg;
-	size_t		 base;		/* its first recipient in msg->wire */
-	int		 retried_now;
-};
-
-struct active {
-	char		 id[QID_LEN + 1];
-	int		 fd;
-	struct envelope	 e;
-	struct msg_state st;
-	char		*wire_from;
-	char		**wire;		/* distinct wire addresses being sent */
-	size_t		 nwire;
-	size_t		*wire_of;	/* per state recipient: index in wire, or NO_WIRE */
-	int		 out;		/* transactions not finished */
-	int		 probe;
-	int		 throttled;	/* a transaction got "slow down" */
-	struct active	*next;
-};
-
-struct runner {
-	struct config	*cf;
-	struct spool	 sp;
-	struct smtp_pool *pool;
-	char		*password;
-	char		 password_err[512];
-	int		 wake[2];
-	int		 sigfd, inofd;
-	int		 once, stopping;
-	double		 stop_deadline, next_rescan, paused_until, next_probe;
-	int		 held, probe_out, pool_restart, rescan_maildrop;
-	int		 unsynced;	/* removals not yet fsynced */
-	struct qentry	*q;
-	size_t		 nq, capq;
-	struct active	*active;
-	struct ratelimit rl;
-	struct queue_status qs;
-	int		 qs_dirty;
-};
 
 /* ---- queue index ---------------------------------------------------------- */
 
-static struct qentry *
-q_find(struct runner *r, const char *id)
+struct qentry *
+runner_q_find(struct runner *r, const char *id)
 {
 	size_t i;
 
@@ -104,10 +46,10 @@ q_find(struct runner *r, const char *id)
 	return NULL;
 }
 
-static void
-q_set(struct runner *r, const char *id, double due)
+void
+runner_q_set(struct runner *r, const char *id, double due)
 {
-	struct qentry *e = q_find(r, id);
+	struct qentry *e = runner_q_find(r, id);
 
 	if (e == NULL) {
 		if (r->nq == r->capq)
@@ -120,17 +62,17 @@ q_set(struct runner *r, const char *id, double due)
 	e->waiting = 0;
 }
 
-static void
-q_del(struct runner *r, const char *id)
+void
+runner_q_del(struct runner *r, const char *id)
 {
-	struct qentry *e = q_find(r, id);
+	struct qentry *e = runner_q_find(r, id);
 
 	if (e != NULL)
 		*e = r->q[--r->nq];
 }
 
-static int
-is_active(struct runner *r, const char *id)
+int
+runner_is_active(struct runner *r, const char *id)
 {
 	struct active *a;
 
@@ -141,8 +83,8 @@ is_active(struct runner *r, const char *id)
 }
 
 /* Earliest next attempt of a message's pending recipients. */
-static double
-state_due(const struct msg_state *st)
+double
+runner_state_due(const struct msg_state *st)
 {
 	double due = INFINITY;
 	size_t i;
@@ -158,8 +100,8 @@ state_due(const struct msg_state *st)
 
 /* ---- status ------------------------------------------------------------------ */
 
-static void
-note_failure(struct runner *r, const char *id, const char *text)
+void
+runner_note_failure(struct runner *r, const char *id, const char *text)
 {
 	long now = (long)now_sec();
 
@@ -190,6 +132,34 @@ save_status(struct runner *r)
 	r->qs_dirty = 0;
 }
 
+void
+runner_hold(struct runner *r, const char *id, const char *reply, const char *hint)
+{
+	if (!r->held)
+		log_warnx("queue held: %s: %s%s%s; nothing is bounced; probing again in "
+		    "%d s, or at once after 'systemctl reload sesrelay' (SIGHUP)", id,
+		    reply, hint ? "; hint: " : "", hint ? hint : "",
+		    r->cf->hold_probe_interval);
+	r->held = 1;
+	r->next_probe = now_sec() + r->cf->hold_probe_interval;
+	if (r->qs.held_since == 0)
+		r->qs.held_since = (long)now_sec();
+	snprintf(r->qs.hold_reason, sizeof(r->qs.hold_reason), "%.200s%s%.290s", reply,
+	    hint ? " -- " : "", hint ? hint : "");
+	r->qs_dirty = 1;
+}
+
+void
+runner_release(struct runner *r, const char *why)
+{
+	if (r->held)
+		log_info("queue released: %s", why);
+	r->held = 0;
+	r->qs.held_since = 0;
+	r->qs.hold_reason[0] = '\0';
+	r->qs_dirty = 1;
+}
+
 /* ---- pickup ---------------------------------------------------------------- */
 
 static void
@@ -203,27 +173,35 @@ pickup(struct runner *r, const char *id)
 	if (fd == -1) {
 		if (errno == EAGAIN)
 			r->rescan_maildrop = 1;	/* between link and unlink: soon */
-		if (errno == EINVAL) {
-			/* Complete files always parse: this one is foreign or
-			 * damaged.  Keep it for the admin, never deliver it. */
+		if (errno == EINVAL || errno == EACCES) {
+			/* Complete files always parse and are readable by the
+			 * relay group: this one is foreign or damaged.  Keep it
+			 * for the admin, never deliver it. */
 			log_warnx("%s: unreadable message in maildrop (%s): moved to failed/",
-			    id, err);
+			    id, errno == EACCES ? "not readable by the relay user" : err);
 			spool_move(&r->sp, id, AREA_MAILDROP, AREA_FAILED, 1);
 		}
 		return;
 	}
-	if (spool_lock(fd, 0) == -1 || fstat(fd, &st) == -1 ||
-	    (st.st_gid != getegid() && st.st_uid != geteuid())) {
-		close(fd);
-		envelope_free(&e);
-		return;
+	if (spool_lock(fd, 0) == -1) {		/* a writer or a queue command */
+		r->rescan_maildrop = 1;
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || (st.st_gid != getegid() && st.st_uid != geteuid())) {
+		/* Not made by our sendmail (group relay from the setgid
+		 * directory): someone else's file, not ours to send. */
+		log_warnx("%s: message in maildrop not of group %s: moved to failed/",
+		    id, r->cf->relay_user);
+		spool_move(&r->sp, id, AREA_MAILDROP, AREA_FAILED, 1);
+		goto out;
 	}
 	if (spool_move(&r->sp, id, AREA_MAILDROP, AREA_QUEUE, 0) == 0) {
 		log_info("%s: from=<%s>, size=%ld, nrcpt=%zu (queue active)", id,
 		    e.sender, e.size, e.nrcpts);
-		q_set(r, id, 0);
+		runner_q_set(r, id, 0);
 	} else
 		log_warn("%s: cannot move to %s", id, r->sp.queue);
+ out:
 	close(fd);
 	envelope_free(&e);
 }
@@ -255,7 +233,7 @@ scan_all(struct runner *r)
 		struct msg_state st;
 		int fd;
 
-		if (is_active(r, ids[i]))
+		if (runner_is_active(r, ids[i]))
 			continue;
 		fd = spool_open(&r->sp, AREA_QUEUE, ids[i], &e, err, sizeof(err));
 		if (fd == -1) {
@@ -267,7 +245,7 @@ scan_all(struct runner *r)
 			continue;
 		}
 		if (spool_state_load(&r->sp, ids[i], &e, &st, err, sizeof(err)) == 0) {
-			q_set(r, ids[i], state_due(&st));
+			runner_q_set(r, ids[i], runner_state_due(&st));
 			state_free(&st);
 		} else
 			log_warnx("%s: %s", ids[i], err);
@@ -277,431 +255,6 @@ scan_all(struct runner *r)
 	spool_list_free(ids, n);
 	spool_purge_stale(&r->sp, 3600);
 	r->next_rescan = now_sec() + RESCAN_EVERY;
-}
-
-/* ---- results --------------------------------------------------------------- */
-
-static double
-backoff(const struct config *cf, int attempts)
-{
-	double d = cf->retry_min * pow(2, attempts > 1 ? attempts - 1 : 0);
-
-	if (d > cf->retry_max)
-		d = cf->retry_max;
-	/* +-10% so that a burst of failures does not retry in lock step. */
-	return d * (0.9 + 0.2 * (double)(rand() % 1000) / 1000.0);
-}
-
-static void
-log_rcpt(const struct active *a, const char *to, const char *orig,
-    const char *relay, int attempts, const char *dsn, const char *status,
-    const char *reply, const char *hint)
-{
-	log_info("%s: to=<%s>%s%s%s, relay=%s, delay=%.2f, attempts=%d, dsn=%s, "
-	    "status=%s (%s)%s%s", a->id, to, orig && strcmp(orig, to) ? ", orig_to=<" : "",
-	    orig && strcmp(orig, to) ? orig : "", orig && strcmp(orig, to) ? ">" : "",
-	    relay && *relay ? relay : "none", now_sec() - a->e.arrival, attempts, dsn,
-	    status, reply, hint ? " hint: " : "", hint ? hint : "");
-}
-
-/* Apply one outcome to recipient i of a message. */
-static void
-apply(struct runner *r, struct active *a, size_t i, const char *wire,
-    const char *relay, const struct reply_class *c, const char *reply)
-{
-	struct rcpt_state *rs = &a->st.rcpts[i];
-	double now = now_sec();
-	const char *status = "deferred";
-	char *id = NULL, text[1024], shown[1024];
-	int counted = 1;
-
-	switch (c->action) {
-	case ACT_DELIVERED:
-		rs->status = RCPT_SENT;
-		id = smtp_reply_id(reply);
-		state_set_str(&rs->ses_id, id);
-		status = "sent";
-		r->qs.last_success = (long)now;
-		r->qs_dirty = 1;
-		break;
-	case ACT_THROTTLE:
-	case ACT_QUOTA:
-		counted = 0;
-		status = "throttled";
-		rs->next_attempt = (long)ceil(r->paused_until);
-		break;
-	case ACT_HOLD:
-		counted = 0;
-		status = "held";
-		break;
-	case ACT_FAIL:
-		rs->status = RCPT_FAILED;
-		status = "bounced";
-		break;
-	case ACT_RETRY:
-	case ACT_RETRY_NOW:
-		rs->next_attempt = (long)(now + backoff(r->cf, rs->attempts + 1));
-		break;
-	}
-	if (counted) {
-		rs->attempts++;
-		rs->last_attempt = (long)now;
-	}
-	if (c->action == ACT_RETRY && now - a->e.arrival > r->cf->queue_lifetime) {
-		rs->status = RCPT_FAILED;
-		status = "bounced";
-		snprintf(text, sizeof(text), "gave up after %d attempts over %.1f days; "
-		    "last reply: %s", rs->attempts, (now - a->e.arrival) / 86400, reply);
-		reply = text;
-	}
-	state_set_str(&rs->reply, reply);
-	state_add_log(&a->st, (long)now, rs->addr, status, reply);
-	snprintf(shown, sizeof(shown), "%s%.900s", c->maybe_sent ?
-	    "outcome unknown, a duplicate is possible: " : "", reply);
-	log_rcpt(a, wire, rs->addr, relay, rs->attempts, c->dsn ? c->dsn : "4.0.0",
-	    status, shown, c->hint);
-	if (c->action != ACT_DELIVERED)
-		note_failure(r, a->id, reply);
-	free(id);
-}
-
-static void
-active_free(struct active *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->nwire; i++)
-		free(a->wire[i]);
-	free(a->wire);
-	free(a->wire_of);
-	envelope_free(&a->e);
-	state_free(&a->st);
-	free(a->wire_from);
-	free(a);
-}
-
-static void
-finish_message(struct runner *r, struct active *a)
-{
-	struct active **pp;
-	size_t i, pending = 0, failed = 0;
-	char err[512], newid[QID_LEN + 1];
-
-	for (i = 0; i < a->st.nrcpts; i++) {
-		pending += a->st.rcpts[i].status == RCPT_PENDING;
-		failed += a->st.rcpts[i].status == RCPT_FAILED;
-	}
-	if (pending > 0) {
-		q_set(r, a->id, r->held ? now_sec() : state_due(&a->st));
-		q_find(r, a->id)->waiting = a->throttled;
-	}
-	else {
-		q_del(r, a->id);
-		if (failed == 0) {
-			if (spool_remove(&r->sp, AREA_QUEUE, a->id, 0) == -1) {
-				/* Keep the record that it was sent (handle_result
-				 * skipped it), so it is not sent again. */
-				log_warn("%s: cannot remove", a->id);
-				spool_state_save(&r->sp, a->id, &a->st);
-			} else {
-				r->unsynced = 1;
-				log_info("%s: removed", a->id);
-			}
-		} else {
-			if (spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1) == -1)
-				log_warn("%s: cannot move to %s", a->id, r->sp.failed);
-			switch (bounce_queue(r->cf, &r->sp, a->id, a->fd, &a->e, &a->st,
-			    newid, err, sizeof(err))) {
-			case 0:
-				log_info("%s: sender non-delivery notification: %s", a->id, newid);
-				break;
-			case -1:
-				log_warnx("%s: %s", a->id, err);
-				break;
-			default:
-				log_info("%s: no bounce for a bounce (null sender): kept in "
-				    "failed/", a->id);
-			}
-			log_info("%s: moved to failed/ (%zu recipient%s failed)", a->id,
-			    failed, failed > 1 ? "s" : "");
-		}
-	}
-	for (pp = &r->active; *pp; pp = &(*pp)->next)
-		if (*pp == a) {
-			*pp = a->next;
-			break;
-		}
-	close(a->fd);	/* releases the lock */
-	active_free(a);
-}
-
-static void
-txn_free(struct txn *t)
-{
-	free(t->job.rcpts);	/* the strings belong to msg->wire */
-	smtp_job_free_results(&t->job);
-	msgstream_free(t->job.ms);
-	free(t);
-}
-
-/* Apply an outcome to every recipient sent as t's k-th wire address (two
- * local names may map to the same alias). */
-static void
-apply_wire(struct runner *r, struct txn *t, size_t k, const struct reply_class *c,
-    const char *reply)
-{
-	struct active *a = t->msg;
-	size_t i;
-
-	for (i = 0; i < a->st.nrcpts; i++)
-		if (a->wire_of[i] == t->base + k && a->st.rcpts[i].status == RCPT_PENDING)
-			apply(r, a, i, a->wire[t->base + k], t->job.relay, c, reply);
-}
-
-static void
-queue_hold(struct runner *r, const char *id, const char *reply, const char *hint)
-{
-	if (!r->held)
-		log_warnx("queue held: %s: %s%s%s; nothing is bounced; probing again in "
-		    "%d s, or at once after 'systemctl reload sesrelay' (SIGHUP)", id,
-		    reply, hint ? "; hint: " : "", hint ? hint : "",
-		    r->cf->hold_probe_interval);
-	r->held = 1;
-	r->next_probe = now_sec() + r->cf->hold_probe_interval;
-	if (r->qs.held_since == 0)
-		r->qs.held_since = (long)now_sec();
-	snprintf(r->qs.hold_reason, sizeof(r->qs.hold_reason), "%.200s%s%.290s", reply,
-	    hint ? " -- " : "", hint ? hint : "");
-	r->qs_dirty = 1;
-}
-
-static void
-queue_release(struct runner *r, const char *why)
-{
-	if (r->held)
-		log_info("queue released: %s", why);
-	r->held = 0;
-	r->qs.held_since = 0;
-	r->qs.hold_reason[0] = '\0';
-	r->qs_dirty = 1;
-}
-
-static int
-all_sent(const struct msg_state *st)
-{
-	size_t i;
-
-	for (i = 0; i < st->nrcpts; i++)
-		if (st->rcpts[i].status != RCPT_SENT)
-			return 0;
-	return 1;
-}
-
-static void
-handle_result(struct runner *r, struct txn *t)
-{
-	struct smtp_job *j = &t->job;
-	struct active *a = t->msg;
-	struct reply_class c;
-	double now = now_sec();
-	size_t k;
-
-	if (j->cc == 0 || (j->code >= 400 && j->code < 600))
-		classify_reply(j->cc == 0 ? 250 : (int)j->code, j->reply + 3, a->wire_from,
-		    j->after_dot, &c);
-	else
-		classify_transport(j->cc, j->reply, j->after_dot, j->reused, &c);
-	if (c.action == ACT_RETRY_NOW && !t->retried_now) {
-		/* The reused connection had died: no DATA was accepted. */
-		t->retried_now = 1;
-		smtp_job_free_results(j);
-		msgstream_rewind(j->ms);
-		smtp_submit(r->pool, j);
-		return;
-	}
-	if (c.action == ACT_THROTTLE) {
-		a->throttled = 1;
-		ratelimit_throttled(&r->rl, now);
-		r->paused_until = now + 1;
-		snprintf(r->qs.throttle_reason, sizeof(r->qs.throttle_reason), "%.200s", j->reply);
-		r->qs.throttled_until = (long)ceil(r->paused_until);
-	} else if (c.action == ACT_QUOTA) {
-		r->paused_until = now + r->cf->quota_pause;
-		r->qs.throttled_until = (long)r->paused_until;
-		snprintf(r->qs.throttle_reason, sizeof(r->qs.throttle_reason),
-		    "%.200s -- sending paused for %d s", j->reply, r->cf->quota_pause);
-		log_warnx("sending paused for %d s: %s; hint: %s", r->cf->quota_pause,
-		    j->reply, c.hint);
-	} else if (c.action == ACT_HOLD)
-		queue_hold(r, a->id, j->reply, c.hint);
-	else if (a->probe && r->held && c.action != ACT_HOLD)
-		queue_release(r, "the probe message got a reply that is not a "
-		    "configuration error");
-	for (k = 0; k < j->nrcpts; k++) {
-		if (j->rcpt_code[k] >= 400) {
-			/* This recipient was refused at RCPT. */
-			struct reply_class rc;
-
-			classify_reply(j->rcpt_code[k], j->rcpt_reply[k] + 3, a->wire_from, 0, &rc);
-			apply_wire(r, t, k, &rc, j->rcpt_reply[k]);
-		} else
-			apply_wire(r, t, k, &c, j->reply);
-	}
-	/* When this was the last transaction and every recipient is sent,
-	 * removing the message (finish_message) is the durable record: a
-	 * state file written just before would be deleted at once. */
-	if ((a->out > 1 || !all_sent(&a->st)) &&
-	    spool_state_save(&r->sp, a->id, &a->st) == -1)
-		log_warn("%s: cannot save state", a->id);
-	if (a->probe)
-		r->probe_out = 0;
-	if (--a->out == 0)
-		finish_message(r, a);
-	txn_free(t);
-}
-
-/* ---- dispatch ---------------------------------------------------------------- */
-
-/* Fail recipient i locally (never sent): log, history, reply. */
-static void
-fail_local(struct runner *r, struct active *a, size_t i, const char *why)
-{
-	struct reply_class c = { ACT_FAIL, "5.0.0", NULL, 0 };
-
-	apply(r, a, i, a->st.rcpts[i].addr, "none", &c, why);
-}
-
-/* Start delivering a due message: returns 0 when started or settled, -1
- * when it must wait (rate limit). */
-static int
-start_message(struct runner *r, struct qentry *qe, int probe)
-{
-	struct active *a = xcalloc(1, sizeof(*a));
-	char err[512], why[512];
-	size_t i, k;
-	double now = now_sec(), wait;
-	int pending_due = 0;
-
-	memcpy(a->id, qe->id, QID_LEN + 1);
-	a->fd = spool_open(&r->sp, AREA_QUEUE, a->id, &a->e, err, sizeof(err));
-	if (a->fd == -1) {
-		if (errno == ENOENT)
-			q_del(r, a->id);	/* deleted by the operator */
-		else
-			qe->due = now + 60;
-		free(a);
-		return 0;
-	}
-	if (spool_lock(a->fd, 0) == -1) {
-		qe->due = now + 2;	/* a queue command holds it */
-		goto skip;
-	}
-	if (spool_state_load(&r->sp, a->id, &a->e, &a->st, err, sizeof(err)) == -1) {
-		log_warnx("%s: %s", a->id, err);
-		qe->due = now + 600;
-		goto skip;
-	}
-	if (a->st.held) {
-		qe->due = INFINITY;
-		goto skip;
-	}
-	for (i = 0; i < a->st.nrcpts; i++)
-		pending_due += a->st.rcpts[i].status == RCPT_PENDING &&
-		    (double)a->st.rcpts[i].next_attempt <= now + 0.5;
-	a->wire_from = rewrite_sender(r->cf, a->e.sender);
-	a->next = r->active;
-	r->active = a;
-	a->probe = probe;
-	if (pending_due == 0) {
-		finish_message(r, a);
-		return 0;
-	}
-	/* Rate first, so that nothing below is undone for lack of tokens. */
-	if ((wait = ratelimit_wait(&r->rl, pending_due, now)) > 0) {
-		qe->due = now + wait;
-		qe->waiting = 1;
-		r->active = a->next;
-		close(a->fd);
-		active_free(a);
-		return -1;
-	}
-	ratelimit_take(&r->rl, pending_due);
-	qe->due = INFINITY;	/* in flight; finish_message sets the next due */
-	a->wire = xcalloc(a->st.nrcpts, sizeof(char *));
-	a->wire_of = xcalloc(a->st.nrcpts, sizeof(size_t));
-	for (i = 0; i < a->st.nrcpts; i++) {
-		struct rcpt_state *rs = &a->st.rcpts[i];
-		char *w;
-
-		a->wire_of[i] = NO_WIRE;
-		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > now + 0.5)
-			continue;
-		if (now - a->e.arrival > r->cf->queue_lifetime) {
-			snprintf(why, sizeof(why), "gave up: in the queue for more than %ld s "
-			    "(queue_lifetime); last reply: %s", r->cf->queue_lifetime,
-			    *rs->reply ? rs->reply : "none");
-			fail_local(r, a, i, why);
-			continue;
-		}
-		if (a->e.size > r->cf->max_message_size) {
-			snprintf(why, sizeof(why), "message size %ld exceeds max_message_size "
-			    "(%ld): not sent", a->e.size, r->cf->max_message_size);
-			fail_local(r, a, i, why);
-			continue;
-		}
-		if ((w = rewrite_rcpt(r->cf, rs->addr, why, sizeof(why))) == NULL) {
-			fail_local(r, a, i, why);
-			continue;
-		}
-		/* Two local names may map to one address: send it once. */
-		for (k = 0; k < a->nwire && strcmp(a->wire[k], w) != 0; k++)
-			;
-		if (k == a->nwire)
-			a->wire[a->nwire++] = w;
-		else
-			free(w);
-		a->wire_of[i] = k;
-	}
-	/* Transactions of at most 50 recipients.  `out` holds one extra
-	 * count until the loop ends, so an inline failure cannot finish (and
-	 * free) the message under our feet. */
-	a->out = 1;
-	for (k = 0; k < a->nwire; k += MAX_RCPTS_PER_TXN) {
-		struct txn *t = xcalloc(1, sizeof(*t));
-		size_t n = a->nwire - k < MAX_RCPTS_PER_TXN ? a->nwire - k : MAX_RCPTS_PER_TXN;
-
-		t->msg = a;
-		t->base = k;
-		t->job.owner = t;
-		t->job.mail_from = a->wire_from;
-		t->job.rcpts = xcalloc(n, sizeof(char *));
-		memcpy(t->job.rcpts, a->wire + k, n * sizeof(char *));
-		t->job.nrcpts = n;
-		a->out++;
-		t->job.ms = msgstream_open(a->fd, &a->e, r->cf, err, sizeof(err));
-		if (t->job.ms == NULL) {
-			log_warnx("%s: cannot read the message: %s", a->id, err);
-			t->job.cc = 26;		/* CURLE_READ_ERROR: retried later */
-			snprintf(t->job.reply, sizeof(t->job.reply), "local error: %.400s", err);
-			t->job.rcpt_code = xcalloc(n, sizeof(int));
-			t->job.rcpt_reply = xcalloc(n, sizeof(char *));
-			handle_result(r, t);
-			continue;
-		}
-		smtp_submit(r->pool, &t->job);
-	}
-	if (--a->out == 0) {
-		spool_state_save(&r->sp, a->id, &a->st);
-		finish_message(r, a);
-		return 0;
-	}
-	if (probe)
-		r->probe_out = 1;
-	return 0;
-skip:
-	close(a->fd);
-	active_free(a);
-	return 0;
 }
 
 #define DISPATCH_BATCH 64
@@ -742,11 +295,11 @@ dispatch(struct runner *r)
 			n++;
 	}
 	for (i = 0; i < n; i++) {
-		struct qentry *qe = q_find(r, ids[i]);
+		struct qentry *qe = runner_q_find(r, ids[i]);
 
-		if (qe == NULL || is_active(r, qe->id))
+		if (qe == NULL || runner_is_active(r, qe->id))
 			continue;
-		if (start_message(r, qe, r->held) == -1 || r->held ||
+		if (runner_msg_start(r, qe, r->held) == -1 || r->held ||
 		    now_sec() < r->paused_until)
 			return;
 	}
@@ -760,7 +313,7 @@ load_password(struct runner *r)
 	free(r->password);
 	r->password = config_password(r->cf, r->password_err, sizeof(r->password_err));
 	if (r->password == NULL)
-		queue_hold(r, "config", r->password_err, "fix the secret, then reload "
+		runner_hold(r, "config", r->password_err, "fix the secret, then reload "
 		    "(systemctl reload sesrelay)");
 }
 
@@ -782,7 +335,7 @@ reload(struct runner *r)
 	log_set_file(r->cf->log_file);
 	ratelimit_set_max(&r->rl, r->cf->max_rate);
 	r->pool_restart = 1;
-	queue_release(r, "configuration reloaded");
+	runner_release(r, "configuration reloaded");
 	r->paused_until = 0;
 	r->qs.throttled_until = 0;
 	load_password(r);
@@ -932,13 +485,13 @@ runner_run(struct config *cf, int once, int sigfd)
 			while (read(r.wake[0], buf, sizeof(buf)) > 0)
 				;
 		while ((j = smtp_take_done(r.pool)) != NULL)
-			handle_result(&r, j->owner);
+			runner_msg_result(&r, j->owner);
 		if (r.stopping && now_sec() >= r.stop_deadline)
 			smtp_pool_abort(r.pool);
 	}
 	smtp_pool_stop(r.pool);
 	while (r.active != NULL)	/* aborted transfers: still pending */
-		finish_message(&r, r.active);
+		runner_msg_finish(&r, r.active);
 	if (r.unsynced)
 		spool_sync_removals(&r.sp);
 	save_status(&r);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: ISC */
+/* runner_int.h: what runner.c (the loop: index, pickup, dispatch, signals,
+ * queue-wide hold and status) and runner_msg.c (one message: rewriting,
+ * transactions, replies, state, bounce) share.  Private to the daemon. */
+#ifndef SESRELAY_RUNNER_INT_H
+#define SESRELAY_RUNNER_INT_H
+
+#include "envelope.h"
+#include "ratelimit.h"
+#include "smtp.h"
+#include "spool.h"
+
+#define MAX_RCPTS_PER_TXN 50	/* SES's limit per message */
+#define NO_WIRE ((size_t)-1)
+
+struct qentry {
+	char	 id[QID_LEN + 1];
+	double	 due;		/* INFINITY: held by the operator */
+	int	 waiting;	/* due later only for the rate limit or a throttle */
+};
+
+struct active;
+
+struct txn {
+	struct smtp_job	 job;
+	struct active	*msg;
+	size_t		 base;		/* its first recipient in msg->wire */
+	int		 retried_now;
+};
+
+struct active {
+	char		 id[QID_LEN + 1];
+	int		 fd;
+	struct envelope	 e;
+	struct msg_state st;
+	char		*wire_from;
+	char		**wire;		/* distinct wire addresses being sent */
+	size_t		 nwire;
+	size_t		*wire_of;	/* per state recipient: index in wire, or NO_WIRE */
+	int		 out;		/* transactions not finished */
+	int		 probe;
+	int		 throttled;	/* a transaction got "slow down" */
+	struct active	*next;
+};
+
+struct runner {
+	struct config	*cf;
+	struct spool	 sp;
+	struct smtp_pool *pool;
+	char		*password;
+	char		 password_err[512];
+	int		 wake[2];
+	int		 sigfd, inofd;
+	int		 once, stopping;
+	double		 stop_deadline, next_rescan, paused_until, next_probe;
+	int		 held, probe_out, pool_restart, rescan_maildrop;
+	int		 unsynced;	/* removals not yet fsynced */
+	struct qentry	*q;
+	size_t		 nq, capq;
+	struct active	*active;
+	struct ratelimit rl;
+	struct queue_status qs;
+	int		 qs_dirty;
+};
+
+/* runner.c */
+/* The index entry of a queued message, or NULL. */
+struct qentry	*runner_q_find(struct runner *r, const char *id);
+/* Add or update a message's next due time (INFINITY: not due). */
+void	runner_q_set(struct runner *r, const char *id, double due);
+void	runner_q_del(struct runner *r, const char *id);
+/* 1 when the message is being worked on (in r->active). */
+int	runner_is_active(struct runner *r, const char *id);
+/* Earliest next attempt of the pending recipients (0: finalize now). */
+double	runner_state_due(const struct msg_state *st);
+/* Remember a failure for run/status (first since the last success, last). */
+void	runner_note_failure(struct runner *r, const char *id, const char *text);
+/* Hold the whole queue (configuration error): one log line, status. */
+void	runner_hold(struct runner *r, const char *id, const char *reply,
+	    const char *hint);
+void	runner_release(struct runner *r, const char *why);
+
+/* runner_msg.c */
+/* Start a due message: 0 when started or settled, -1 when it must wait
+ * for the rate limit (qe->due is then set). */
+int	runner_msg_start(struct runner *r, struct qentry *qe, int probe);
+/* Apply a finished transaction's replies to its message's state. */
+void	runner_msg_result(struct runner *r, struct txn *t);
+/* Done with a message for now: remove, move to failed/ + bounce, or put
+ * it back in the index with its next due time; unlock and free it. */
+void	runner_msg_finish(struct runner *r, struct active *a);
+
+#endif
