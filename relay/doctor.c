@@ -189,7 +189,8 @@ tcp_probe(const struct addrinfo *ai, int port, int timeout_ms)
 static void
 check_ports(const struct config *cf, const struct addrinfo *ai, const char *ports)
 {
-	char *list = xasprintf("%s,%d", ports, cf->port), *tok, *save;
+	/* The configured port first: it is the one that matters. */
+	char *list = xasprintf("%d,%s", cf->port, ports), *tok, *save;
 	int seen[8], nseen = 0, k;
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

@@ -27,3 +27,13 @@ chmod 600 "$TROOT/pw"
 cc "username = \"A\";\npassword_file = \"$TROOT/pw\";\n"; t_eq "$?" 0 "0600 secret"
 "$SESRELAY" -C "$TROOT/nonexistent.conf" check-config >"$TROOT/out" 2>&1; t_eq "$?" 78 "missing file"
 t_grep 'cannot read' "$TROOT/out"
+
+# The shipped example config is valid (its secret file made up here).
+sed "s|/etc/sesrelay/smtp-password|$TROOT/pw|" "$TOP/conf/sesrelay.conf" >"$TROOT/example.conf"
+"$SESRELAY" -C "$TROOT/example.conf" check-config >"$TROOT/out" 2>&1
+t_eq "$?" 0 "conf/sesrelay.conf is valid"
+# So is the example in sesrelay.conf(5).
+sed -n '/^\.Sh EXAMPLES/,/^\.Ed/p' "$TOP/man/sesrelay.conf.5" | sed '1,/^\.Bd/d; /^\.Ed/d' |
+	sed "s|/etc/sesrelay/smtp-password|$TROOT/pw|" >"$TROOT/man.conf"
+"$SESRELAY" -C "$TROOT/man.conf" check-config >"$TROOT/out" 2>&1
+t_eq "$?" 0 "the example in sesrelay.conf(5) is valid"
