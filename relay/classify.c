@@ -75,6 +75,10 @@ static const char *not_verified_rcpt_hint =
     "request production access in the SES console (Account dashboard), or verify "
     "this recipient";
 
+static const char *invalid_sender_hint =
+    "SES refuses the address we send from: set 'sender' in sesrelay.conf to a "
+    "valid address verified in SES for this region; nothing was bounced";
+
 const char *
 reply_action_name(enum reply_action a)
 {
@@ -127,6 +131,16 @@ classify_reply(int code, const char *text, const char *sender, int after_dot,
 		out->action = ours ? ACT_HOLD : ACT_FAIL;
 		out->dsn = "5.7.1";
 		out->hint = ours ? not_verified_sender_hint : not_verified_rcpt_hint;
+		return;
+	}
+	/* 553 "<addr> Invalid email address" at MAIL FROM: when it is the
+	 * address we send from, every message would fail the same way, so
+	 * it is a configuration error (hold), not this message's fault. */
+	if (code == 553 && sender != NULL && *sender != '\0' &&
+	    strcasestr(text, sender) != NULL) {
+		out->action = ACT_HOLD;
+		out->dsn = "5.1.7";
+		out->hint = invalid_sender_hint;
 		return;
 	}
 	if (code == 421) {

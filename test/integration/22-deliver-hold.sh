@@ -25,6 +25,10 @@ t_ok "held: attempts not counted"
 # The running daemon resumes right after a reload with a fixed config.
 t_daemon_bg
 t_wait grep -q 'daemon started' "$LOG" || t_fail "daemon did not start"
+# A started daemon tries again (a restart is an operator's action); wait
+# until it has held the queue itself before fixing the credentials.
+_held_twice() { [ "$(grep -c 'queue held:' "$LOG")" -ge 2 ]; }
+t_wait _held_twice || t_fail "running daemon did not hold the queue"
 rm -f "$TROOT/control.json"
 kill -HUP "$DAEMON_PID"
 t_wait_received 3 || t_fail "not delivered after SIGHUP"

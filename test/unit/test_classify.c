@@ -35,6 +35,8 @@ static const struct {
 	{ "535 not subscribed", 535, "Account not subscribed to SES", ACT_HOLD, 1 },
 	{ "552 too long", 552, "5.3.4 Message is too long.", ACT_FAIL, 1 },
 	{ "553 invalid from", 553, "<a b> Invalid email address", ACT_FAIL, 1 },
+	{ "553 our sender invalid", 553, "<" ME "> Invalid email address", ACT_HOLD, 1 },
+	{ "553 rcpt unknown", 553, "<x@y> address unknown", ACT_FAIL, 1 },
 	{ "554 access denied", 554, "Access denied: User arn:aws:iam::1:user/x is not authorized to perform ses:SendRawEmail", ACT_HOLD, 1 },
 	{ "554 not verified: our sender", 554, "Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: " ME, ACT_HOLD, 1 },
 	{ "554 not verified: our domain", 554, "Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: example.com", ACT_HOLD, 1 },
