@@ -11,5 +11,6 @@ int	cmd_queue(int argc, char **argv, struct config *cf);		/* queue_cmd.c */
 int	cmd_status(int argc, char **argv, struct config *cf);		/* status.c */
 int	cmd_doctor(int argc, char **argv, struct config *cf);		/* doctor.c */
 int	cmd_smtp_password(int argc, char **argv, struct config *cf);	/* sespass.c */
+int	cmd_check_config(int argc, char **argv, struct config *cf);	/* checkconf.c */
 
 #endif

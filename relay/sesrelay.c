@@ -33,29 +33,6 @@ usage(void)
 }
 
 static int
-cmd_check_config(int argc, char **argv, struct config *cf)
-{
-	char err[4096];
-
-	(void)argc;
-	(void)argv;
-	char *pw;
-
-	if (config_check_delivery(cf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s\n", err);
-		return EXIT_CONFIG;
-	}
-	if ((pw = config_password(cf, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s: %s\n", cf->path, err);
-		return EXIT_CONFIG;
-	}
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
-	printf("%s: ok\n", cf->path);
-	return 0;
-}
-
-static int
 cmd_setup(int argc, char **argv, struct config *cf)
 {
 	char err[1024];

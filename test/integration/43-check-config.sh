@@ -37,3 +37,21 @@ sed -n '/^\.Sh EXAMPLES/,/^\.Ed/p' "$TOP/man/sesrelay.conf.5" | sed '1,/^\.Bd/d;
 	sed "s|/etc/sesrelay/smtp-password|$TROOT/pw|" >"$TROOT/man.conf"
 "$SESRELAY" -C "$TROOT/man.conf" check-config >"$TROOT/out" 2>&1
 t_eq "$?" 0 "the example in sesrelay.conf(5) is valid"
+
+# Combinations that parse but cannot work with SES: warnings, exit 0.
+cc "${good}sender = \"a@example.com\";\nregion = \"eu-west-1\";\nhost = \"email-smtp.us-east-1.amazonaws.com\";\n"
+t_eq "$?" 0 "region/host mismatch is a warning"
+t_grep "warning: 'host' is the SES endpoint of us-east-1 but 'region' is eu-west-1" "$TROOT/out"
+t_grep 'c.conf: ok, with 1 warning' "$TROOT/out"
+cc "${good}sender = \"a@example.com\";\nport = 465;\n"
+t_grep 'warning: port 465 expects TLS from the first byte: set tls = "implicit"' "$TROOT/out"
+cc "${good}sender = \"a@example.com\";\nport = 587;\ntls = \"implicit\";\n"
+t_grep 'warning: port 587 speaks STARTTLS' "$TROOT/out"
+cc "${good}sender = \"a@example.com\";\nport = 25;\n"
+t_grep 'warning: port 25 is blocked on most cloud hosts' "$TROOT/out"
+cc "${good}"
+t_grep "warning: 'sender' is not set" "$TROOT/out"
+cc "${good}sender = \"a@example.com\";\nmail_from_domain = \"bounce.other.org\";\n"
+t_grep "warning: 'mail_from_domain' bounce.other.org is not a subdomain of the sender's domain example.com" "$TROOT/out"
+cc "${good}sender = \"a@example.com\";\nmail_from_domain = \"mail.example.com\";\n"
+t_grep 'c.conf: ok$' "$TROOT/out"
