@@ -13,6 +13,10 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SPOOLDIR   ?= /var/spool/sesrelay
 RELAYUSER  ?= sesrelay
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# SETUP=no: packagers (debian/rules, the RPM spec) stage files only; their
+# maintainer scripts create the user and set owners and modes on the target.
+SETUP      ?= yes
 
 BUILD   ?= build
 CC      ?= cc
@@ -104,7 +108,9 @@ lint:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/sesrelay $(DESTDIR)$(SBINDIR)/sesrelay
-	install -m 2755 $(BUILD)/sendmail $(DESTDIR)$(LIBEXECDIR)/sendmail
+	# setgid to the relay group only once that group is set (postinst-spool.sh
+	# as root, or the package's own scripts): never setgid to a builder's group.
+	install -m 0755 $(BUILD)/sendmail $(DESTDIR)$(LIBEXECDIR)/sendmail
 	ln -sf ../lib/sesrelay/sendmail $(DESTDIR)$(SBINDIR)/sendmail
 	ln -sf ../lib/sesrelay/sendmail $(DESTDIR)$(BINDIR)/mailq
 	ln -sf ../lib/sesrelay/sendmail $(DESTDIR)$(BINDIR)/newaliases
@@ -112,11 +118,15 @@ install: all
 	for m in man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
-	install -d $(DESTDIR)$(SYSCONFDIR)/sesrelay $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -d $(DESTDIR)$(SYSCONFDIR)/sesrelay $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SPOOLDIR)
 	[ -e $(DESTDIR)$(SYSCONFDIR)/sesrelay/sesrelay.conf ] || \
 		install -m 0640 conf/sesrelay.conf $(DESTDIR)$(SYSCONFDIR)/sesrelay/sesrelay.conf
-	install -m 0644 conf/sesrelay.service $(DESTDIR)$(PREFIX)/lib/systemd/system/sesrelay.service
-	./packaging/postinst-spool.sh "$(DESTDIR)$(SPOOLDIR)" "$(RELAYUSER)" "$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
+	sed -e 's|/usr/sbin/sesrelay|$(SBINDIR)/sesrelay|g' -e 's|/var/spool/sesrelay|$(SPOOLDIR)|g' \
+		-e 's|^User=sesrelay|User=$(RELAYUSER)|' -e 's|^Group=sesrelay|Group=$(RELAYUSER)|' \
+		conf/sesrelay.service >$(DESTDIR)$(UNITDIR)/sesrelay.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sesrelay.service
+	[ "$(SETUP)" = no ] || ./packaging/postinst-spool.sh "$(DESTDIR)$(SPOOLDIR)" "$(RELAYUSER)" \
+		"$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
 
 clean:
 	rm -rf build build-asan

@@ -6,10 +6,13 @@
 # what a root install would do.
 set -e
 spool=$1 user=$2 bin=$3 confdir=$4
-if [ "$(id -u)" -ne 0 ]; then
-	echo "postinst-spool: not root: skipping user creation, ownership and the setgid bit"
-	echo "postinst-spool: as root, run: sesrelay setup; chgrp $user $bin; chmod 2755 $bin"
-	mkdir -p "$spool"
+# Same owners and modes as `sesrelay setup` (relay/spool.c spool_setup).
+# Under fakeroot (a package build) root is pretend: creating a user there
+# would touch the build machine, so that is staging too.
+if [ "$(id -u)" -ne 0 ] || [ -n "${FAKEROOTKEY:-}" ]; then
+	echo "postinst-spool: not root: staging only; skipping user creation, ownership and the setgid bit"
+	echo "postinst-spool: as root on the target, run: $0 ${spool#"${DESTDIR:-}"} $user ${bin#"${DESTDIR:-}"} ${confdir#"${DESTDIR:-}"}"
+	for d in maildrop queue failed state run; do mkdir -p "$spool/$d"; done
 	exit 0
 fi
 if ! getent passwd "$user" >/dev/null; then
