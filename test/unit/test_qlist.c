@@ -1,5 +1,6 @@
 /* Unit tests for qlist.c's pure helpers: the JSON string escaping that
- * every --json output goes through, and the ISO 8601 UTC times. */
+ * every --json output goes through (always valid UTF-8), and the ISO 8601
+ * UTC times. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,17 @@ static const struct { const char *name, *in, *want; } json_cases[] = {
 	{ "backslash", "a\\b", "\"a\\\\b\"" },
 	{ "controls", "a\tb\r\n\x01", "\"a\\u0009b\\u000d\\u000a\\u0001\"" },
 	{ "utf8 kept", "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+	{ "DEL", "a\x7f", "\"a\\u007f\"" },
+	{ "utf8 3, 4 bytes", "\xe2\x82\xac \xf0\x9f\x93\xa7", "\"\xe2\x82\xac \xf0\x9f\x93\xa7\"" },
+	/* Not UTF-8 (a Latin-1 reply, a cut sequence): U+FFFD per bad byte,
+	 * so that --json output always parses. */
+	{ "latin1 byte", "caf\xe9!", "\"caf\\ufffd!\"" },
+	{ "stray continuation", "a\x80z", "\"a\\ufffdz\"" },
+	{ "truncated", "a\xe2\x82", "\"a\\ufffd\\ufffd\"" },
+	{ "overlong 2", "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+	{ "overlong 3", "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "surrogate", "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "beyond U+10FFFF", "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
 };
 
 static void
