@@ -4,7 +4,11 @@
 set -u
 BUILD=$(cd "${1:-build}" && pwd); export BUILD
 . "$(dirname "$0")/lib.sh"
-h() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	h() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	h() { printf '\n== %s\n' "$*"; }
+fi
 
 h "1. A throw-away spool, config and the SES stand-in on 127.0.0.1 (STARTTLS + AUTH)"
 t_setup 'aliases = { root = "ops@example.com"; };' 'sender = "noreply@example.com";' 'rewrite_from = true;'
@@ -12,6 +16,8 @@ t_standin
 echo "spool:  $SPOOL"
 echo "config: $CONF"
 echo "SES stand-in listening on 127.0.0.1:$SMTP_PORT"
+# mailq is the same binary as sendmail, dispatched on its name, as installed.
+mkdir -p "$TROOT/bin"; ln -s "$SENDMAIL" "$TROOT/bin/mailq"
 
 h "2. An application sends mail the way PHP's mail() does: sendmail -t -i"
 msg='To: root, customer@example.org
@@ -26,13 +32,13 @@ echo "$msg" | "$SENDMAIL" -C "$CONF" -t -i || t_fail "sendmail failed"
 echo "sendmail exit status: 0 (the message is on disk)"
 
 h "3. mailq: the message waits in the spool"
-"$SENDMAIL" -C "$CONF" -bp
+"$TROOT/bin/mailq" -C "$CONF" || t_fail "mailq failed"
 
 h "4. The daemon delivers it (sesrelay daemon --once)"
 "$SESRELAY" -C "$CONF" daemon --once || t_fail "daemon failed"
 
 h "5. mailq again"
-"$SENDMAIL" -C "$CONF" -bp
+"$TROOT/bin/mailq" -C "$CONF" || t_fail "mailq failed"
 
 h "6. The log lines (syslog, facility mail) with the SES message id"
 grep 'status=sent' "$LOG" | sed 's/^/    /'
@@ -44,5 +50,6 @@ echo "envelope: $(cat "${eml%.eml}.json")"
 sed 's/\r$//; s/^/    | /' "$eml"
 
 h "8. sesrelay status"
-"$SESRELAY" -C "$CONF" status || true
+"$SESRELAY" -C "$CONF" status
+echo "(status exit code $?: the daemon is not left running by this demo)"
 printf '\nDemo finished: stand-in stopped, throw-away spool removed.\n'
