@@ -52,6 +52,7 @@ cmd_status(int argc, char **argv, struct config *cf)
 	ssize_t n, i;
 	int json = argc > 1 && strcmp(argv[1], "--json") == 0, level;
 	const char *why = "mail flows";
+	char *p;
 	static char whybuf[1024];
 
 	if (priv_become_relay(cf->relay_user, err, sizeof(err)) == -1) {
@@ -134,8 +135,16 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    cf->max_rate, qs.rate_current ? qs.rate_current : cf->max_rate);
 		return level;
 	}
-	printf("SESRELAY %s - %s\n", level == 0 ? "OK" : level == 1 ? "WARNING" :
-	    "CRITICAL", why);
+	/* Nagios performance data after '|': graphs of the queue for free.
+	 * A '|' in the server's words would cut the message short there. */
+	if (why != whybuf)
+		why = strcpy(whybuf, why);
+	for (p = whybuf; (p = strchr(p, '|')) != NULL; )
+		*p = '/';
+	printf("SESRELAY %s - %s | incoming=%ld active=%ld deferred=%ld held=%ld "
+	    "failed=%ld oldest_age=%lds;%ld\n", level == 0 ? "OK" : level == 1 ?
+	    "WARNING" : "CRITICAL", why, c.incoming, c.active, c.deferred, c.held,
+	    c.failed, c.oldest_age, cf->status_warn_age);
 	printf("daemon:          %s\n", pid > 1 ? (snprintf(b1, sizeof(b1), "running, pid %ld",
 	    pid), b1) : "NOT running");
 	printf("messages:        %ld incoming, %ld active, %ld deferred, %ld held, %ld failed\n",

@@ -24,6 +24,7 @@ t_wait grep -q 'status=deferred' "$LOG" || t_fail "no deferral"
 sleep 0.3
 st >"$TROOT/out"; t_eq "$?" 1 "deferred: warning"
 t_grep '^SESRELAY WARNING - 1 deferred' "$TROOT/out"
+t_grep ' | incoming=0 active=0 deferred=1 held=0 failed=0 oldest_age=[0-9]*s;3600$' "$TROOT/out"
 t_grep 'first failure:   .*451 Temporary service failure' "$TROOT/out"
 st --json >"$TROOT/out.json"
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["exit"]==1 and d["messages"]["deferred"]==1, d' "$TROOT/out.json" ||
