@@ -6,10 +6,12 @@
  * "SendRawEmail"), prefixed with version byte 0x04 and base64-encoded.
  * The password is tied to the region; the user name is the access key id.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -52,6 +54,61 @@ ses_smtp_password(const char *secret, const char *region, char *out, size_t outl
 	return 0;
 }
 
+/*
+ * "us-east-1", "ap-northeast-2", "us-gov-west-1": lower-case words joined
+ * by dashes, at least two of them, then a number.  Any string gives *a*
+ * password, so a typo must be caught here: later it only shows as a 535.
+ */
+int
+ses_region_valid(const char *r)
+{
+	int words = 0;
+
+	for (;;) {
+		const char *w = r;
+
+		while (islower((unsigned char)*r))
+			r++;
+		if (r == w)
+			break;
+		if (*r++ != '-')
+			return 0;
+		words++;
+	}
+	if (words < 2 || !isdigit((unsigned char)*r))
+		return 0;
+	while (isdigit((unsigned char)*r))
+		r++;
+	return *r == '\0';
+}
+
+/* One line from stdin, without echo on a terminal, trimmed of the blanks
+ * a copy and paste brings along (they would silently change the result). */
+static void
+read_secret(char *buf, size_t len)
+{
+	struct termios t, quiet;
+	int tty = isatty(0) && tcgetattr(0, &t) == 0;
+	size_t n, skip;
+
+	if (tty) {
+		fputs("IAM secret access key: ", stderr);
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	if (fgets(buf, (int)len, stdin) == NULL)
+		buf[0] = '\0';
+	if (tty) {
+		tcsetattr(0, TCSAFLUSH, &t);
+		fputc('\n', stderr);
+	}
+	skip = strspn(buf, " \t");
+	memmove(buf, buf + skip, strlen(buf + skip) + 1);
+	for (n = strlen(buf); n > 0 && strchr(" \t\r\n", buf[n - 1]); n--)
+		buf[n - 1] = '\0';
+}
+
 int
 cmd_smtp_password(int argc, char **argv, struct config *cf)
 {
@@ -71,15 +128,23 @@ cmd_smtp_password(int argc, char **argv, struct config *cf)
 	}
 	if (region == NULL || *region == '\0')
 		goto usage;
-	if (isatty(0))
-		fputs("IAM secret access key: ", stderr);
-	if (fgets(secret, sizeof(secret), stdin) == NULL)
-		secret[0] = '\0';
-	secret[strcspn(secret, "\r\n")] = '\0';
+	if (!ses_region_valid(region)) {
+		fprintf(stderr, "sesrelay: '%s' is not an AWS region name (like us-east-1 "
+		    "or eu-west-1): the password is only valid in the region given\n",
+		    region);
+		return EXIT_USAGE;
+	}
+	read_secret(secret, sizeof(secret));
 	if (secret[0] == '\0') {
-		fputs("sesrelay: no secret access key on standard input\n", stderr);
+		fputs("sesrelay: no secret access key on standard input (give the IAM "
+		    "secret access key, not the access key id)\n", stderr);
 		return EXIT_DATAERR;
 	}
+	if (strlen(secret) != 40 || strspn(secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/") != 40)
+		fprintf(stderr, "sesrelay: warning: an IAM secret access key is 40 "
+		    "characters of A-Z a-z 0-9 + /; this one is not: check what was "
+		    "pasted\n");
 	if (ses_smtp_password(secret, region, out, sizeof(out)) == -1) {
 		fputs("sesrelay: HMAC failed (OpenSSL)\n", stderr);
 		return EXIT_SOFTWARE;

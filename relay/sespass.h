@@ -9,5 +9,7 @@
  * (at least 45 octets).  0, or -1 when OpenSSL fails. */
 int	ses_smtp_password(const char *secret, const char *region, char *out,
 	    size_t outlen);
+/* 1 when r looks like an AWS region name ("us-east-1", "us-gov-west-1"). */
+int	ses_region_valid(const char *r);
 
 #endif

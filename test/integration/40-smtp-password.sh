@@ -20,3 +20,13 @@ t_eq "$(echo 'some+secret+key' | "$SESRELAY" smtp-password --region us-west-1)" 
 echo -n | "$SESRELAY" smtp-password --region us-east-1 2>"$BUILD/sp.err"; rc=$?
 t_eq "$rc" 65 "empty secret refused"
 "$SESRELAY" smtp-password </dev/null 2>/dev/null; t_eq "$?" 64 "region required"
+"$SESRELAY" smtp-password --region us-esat1 </dev/null 2>"$BUILD/sp.err"; t_eq "$?" 64 "misspelt region refused"
+grep -q 'not an AWS region name' "$BUILD/sp.err" || t_fail "region message"
+# Blanks pasted around the key do not change the password; an odd key is
+# named but still converted.
+t_eq "$(printf '  some+secret+key \t\r\n' | "$SESRELAY" smtp-password --region us-west-1 2>"$BUILD/sp.err")" \
+	"BH+jbMzper5WwlwUar9E1ySBqHa9whi0GPo+sJ0mVYJj" "surrounding blanks trimmed"
+grep -q 'warning: an IAM secret access key is 40 characters' "$BUILD/sp.err" || t_fail "odd key warning"
+printf 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' | "$SESRELAY" smtp-password --region us-east-1 >/dev/null 2>"$BUILD/sp.err"
+[ ! -s "$BUILD/sp.err" ] || t_fail "a well-formed key gets no warning"
+t_ok "key shape warnings"

@@ -31,9 +31,32 @@ known_answers(void **unused)
 	assert_int_equal(ses_smtp_password("x", "us-east-1", out, 10), -1);
 }
 
+static const struct { const char *region; int valid; } regions[] = {
+	{ "us-east-1", 1 }, { "eu-central-1", 1 }, { "ap-northeast-2", 1 },
+	{ "us-gov-west-1", 1 }, { "il-central-1", 1 }, { "me-south-1", 1 },
+	{ "", 0 }, { "us-east", 0 }, { "useast1", 0 }, { "US-EAST-1", 0 },
+	{ "us-east-1 ", 0 }, { "us--east-1", 0 }, { "-us-east-1", 0 },
+	{ "us-east-1a", 0 }, { "eu-west-", 0 }, { "us-1", 0 },
+};
+
+static void
+region_names(void **unused)
+{
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+		if (ses_region_valid(regions[i].region) != regions[i].valid)
+			fail_msg("region '%s': expected %s", regions[i].region,
+			    regions[i].valid ? "valid" : "invalid");
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(known_answers) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(known_answers),
+		cmocka_unit_test(region_names),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
