@@ -349,7 +349,10 @@ cmd_change(int argc, char **argv, struct config *cf, const struct spool *sp,
 		for (k = 0; k < cnt; k++) {
 			if (ch == CH_REQUEUE && m[k].area != AREA_FAILED)
 				continue;
-			if (ch == CH_FLUSH && m[k].area == AREA_FAILED)
+			/* failed/ is never delivered from: flushing, holding or
+			 * releasing it would only write state nobody reads. */
+			if ((ch == CH_FLUSH || ch == CH_HOLD || ch == CH_RELEASE) &&
+			    m[k].area == AREA_FAILED)
 				continue;
 			ids = xrealloc(ids, (n + 1) * sizeof(char *));
 			ids[n++] = xstrdup(m[k].id);
