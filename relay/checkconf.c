@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "checkconf.h"
 #include "cli.h"
 #include "config.h"
 #include "util.h"
@@ -28,10 +29,8 @@ warn(const struct config *cf, const char *fmt, const char *a, const char *b)
 	nwarn++;
 }
 
-/* Region named by an SES endpoint host ("email-smtp.R.amazonaws.com"), or
- * NULL when host is not an SES endpoint. */
-static char *
-host_region(const char *host)
+char *
+checkconf_host_region(const char *host)
 {
 	static const char pre[] = "email-smtp.", suf[] = ".amazonaws.com";
 	size_t hl = strlen(host), pl = sizeof(pre) - 1, sl = sizeof(suf) - 1;
@@ -46,7 +45,7 @@ static void
 check_combinations(const struct config *cf)
 {
 	const char *dom = strrchr(cf->sender, '@');
-	char *r = host_region(cf->host), port[16];
+	char *r = checkconf_host_region(cf->host), port[16];
 
 	if (r != NULL && strcasecmp(r, cf->region) != 0)
 		warn(cf, "'host' is the SES endpoint of %s but 'region' is %s: the SMTP "

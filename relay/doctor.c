@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkconf.h"
 #include "classify.h"
 #include "cli.h"
 #include "config.h"
@@ -55,7 +56,7 @@ step(int level, const char *fix, const char *fmt, ...)
 static void
 check_config(const struct config *cf, char **password)
 {
-	char err[4096];
+	char err[4096], *r;
 
 	if (config_check_delivery(cf, err, sizeof(err)) == -1) {
 		step(2, "set the missing keys (see sesrelay.conf(5))", "configuration %s: %s",
@@ -64,6 +65,11 @@ check_config(const struct config *cf, char **password)
 	}
 	step(0, NULL, "configuration %s parses and names user, password, host %s:%d",
 	    cf->path, cf->host, cf->port);
+	if ((r = checkconf_host_region(cf->host)) != NULL && strcmp(r, cf->region) != 0)
+		step(1, "make 'region' and 'host' agree (or drop 'host': it follows "
+		    "'region')", "'host' is the SES endpoint of %s but 'region' is %s "
+		    "(used for the MAIL FROM MX check)", r, cf->region);
+	free(r);
 	if ((*password = config_password(cf, err, sizeof(err))) == NULL) {
 		step(2, "chown sesrelay and chmod 600 the secret file", "secret: %s", err);
 		return;
