@@ -59,8 +59,14 @@ check_config(const struct config *cf, char **password)
 	char err[4096], *r;
 
 	if (config_check_delivery(cf, err, sizeof(err)) == -1) {
-		step(2, "set the missing keys (see sesrelay.conf(5))", "configuration %s: %s",
-		    cf->path, err);
+		char *save, *next;
+
+		/* One step per problem, the fix once after the last. */
+		for (r = strtok_r(err, "\n", &save); r != NULL; r = next) {
+			next = strtok_r(NULL, "\n", &save);
+			step(2, next == NULL ? "set the missing keys (see sesrelay.conf(5))" :
+			    NULL, "configuration %s", r);
+		}
 		return;
 	}
 	step(0, NULL, "configuration %s parses and names user, password, host %s:%d",
@@ -211,11 +217,15 @@ check_ports(const struct config *cf, const struct addrinfo *ai, const char *port
 		if (e == 0)
 			step(0, NULL, "TCP port %d reachable%s", port, port == cf->port ?
 			    " (the configured port)" : "");
-		else if (port == cf->port)
-			step(2, "open outbound TCP %d in the firewall/security group, or use "
-			    "port 2587 or 587 (tls = \"starttls\") or 465 (tls = \"implicit\")",
-			    "TCP port %d (configured) is not reachable: %s", port,
+		else if (port == cf->port) {
+			char *fix = xasprintf("open outbound TCP %d in the firewall/security "
+			    "group, or use port 2587 or 587 (tls = \"starttls\") or 465 "
+			    "(tls = \"implicit\")", port);
+
+			step(2, fix, "TCP port %d (configured) is not reachable: %s", port,
 			    e == ETIMEDOUT ? "timed out (filtered)" : strerror(e));
+			free(fix);
+		}
 		else
 			step(1, port == 25 ? "port 25 is commonly blocked on cloud hosts (EC2 "
 			    "does by default); sesrelay does not need it" : "only needed if "

@@ -110,8 +110,20 @@ rm -f "$TROOT/control.json"
 sed -i "s/^port = .*/port = 1;/" "$CONF"
 doc --ports 25; t_eq "$?" 2 "blocked port"
 t_grep 'FAIL  TCP port 1 (configured) is not reachable' "$TROOT/out"
+t_grep '> open outbound TCP 1 in the firewall' "$TROOT/out"
+# Port 25 in a network namespace of our own, where nothing can answer
+# (this host may run an MTA on 127.0.0.1:25): warned about, explained.
+unshare -n "$SESRELAY" -C "$CONF" doctor --ports 25 >"$TROOT/out" 2>&1
+t_grep 'warn  TCP port 25 not reachable' "$TROOT/out"
 t_grep 'port 25 is commonly blocked on cloud hosts' "$TROOT/out"
 sed -i "s/^port = .*/port = $SMTP_PORT;/" "$CONF"
+
+# Incomplete configuration: each missing key is its own failed step.
+sed -i '/^username/d; /^password_file/d' "$CONF"
+doc; t_eq "$?" 2 "incomplete config"
+t_grep "FAIL  configuration .*: 'username' is missing" "$TROOT/out"
+t_grep "FAIL  configuration .*: neither 'password' nor 'password_file' is set" "$TROOT/out"
+
 t_cleanup; trap t_cleanup EXIT
 
 # Untrusted certificate and no STARTTLS.
