@@ -366,10 +366,9 @@ cmd_change(int argc, char **argv, struct config *cf, const struct spool *sp,
 	if (ch == CH_DELETE && !yes && n > 0 && !confirm(n)) {
 		fputs("nothing deleted\n", stderr);
 		bad = 1;
-		n = 0;
-	}
-	for (i = 0; i < n; i++)
-		bad |= change_one(sp, ids[i], ch, all) == -1;
+	} else
+		for (i = 0; i < n; i++)
+			bad |= change_one(sp, ids[i], ch, all) == -1;
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
