@@ -270,6 +270,12 @@ change_one(const struct spool *sp, const char *id, enum change ch, int all)
 		printf("%s: deleted\n", id);
 		goto out;
 	}
+	/* It may have failed since it was listed: holding or flushing a
+	 * message in failed/ would only leave a flag for a later requeue. */
+	if ((ch == CH_HOLD || ch == CH_FLUSH) && area == AREA_FAILED) {
+		printf("%s: in failed/, left alone (requeue it to send it again)\n", id);
+		goto out;
+	}
 	if (ch == CH_REQUEUE && area != AREA_FAILED) {
 		printf("%s: not in failed/, nothing to requeue\n", id);
 		goto out;
@@ -292,7 +298,8 @@ change_one(const struct spool *sp, const char *id, enum change ch, int all)
 			    "requeued by the operator");
 		}
 	}
-	if (ch == CH_HOLD || ch == CH_RELEASE)
+	/* A requeued message is meant to go out: an old hold goes too. */
+	if (ch == CH_HOLD || ch == CH_RELEASE || ch == CH_REQUEUE)
 		st.held = ch == CH_HOLD;
 	r = spool_state_save(sp, id, &st);
 	if (r == 0 && ch == CH_REQUEUE)
