@@ -4,6 +4,11 @@
 # daemon memory, and the idle-daemon delay from sendmail to SES's 250.
 # Raw output in bench/out/.
 set -u
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: run as root: it creates the sesrelay user, runs the daemon as that user" >&2
+	echo "bench: and runs the peers in a private mount namespace" >&2
+	exit 77
+fi
 BUILD=$(cd "${1:-build}" && pwd); export BUILD
 . "$(dirname "$0")/../test/lib.sh"
 OUT=$TOP/bench/out; mkdir -p "$OUT"; RAW=$OUT/raw-$(date +%Y%m%d-%H%M%S).txt
