@@ -4,6 +4,9 @@
  * mirrored to stderr and to a plain file.  Callers never include <syslog.h>.
  * Nothing here may print a password or an AUTH string: callers pass only
  * addresses, ids and server replies.
+ * Those come from users and servers, so every line is escaped
+ * (str_escape: control characters as \ooo) before it is written: a newline
+ * in a sender address must not forge a second log line.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 const char *log_progname = "sesrelay";
 static int log_to_stderr;
@@ -45,9 +49,10 @@ log_set_file(const char *path)
 void
 log_vlog(int pri, const char *fmt, va_list ap)
 {
-	char line[4096];
+	char raw[4096], *line;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	line = str_escape(raw);
 	syslog(pri, "%s", line);
 	if (log_to_stderr)
 		fprintf(stderr, "%s: %s\n", log_progname, line);
@@ -60,6 +65,7 @@ log_vlog(int pri, const char *fmt, va_list ap)
 		fprintf(log_fp, "%s %s[%ld]: %s\n", ts, log_progname,
 		    (long)getpid(), line);
 	}
+	free(line);
 }
 
 void
@@ -98,16 +104,20 @@ log_warn(const char *fmt, ...)
 static noreturn void
 vfatal(int code, int with_errno, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char buf[2048], *esc;
 	int saved = errno;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (with_errno)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s",
 		    strerror(saved));
-	syslog(LOG_ERR, "%s", buf);
+	esc = str_escape(buf);
+	syslog(LOG_ERR, "%s", esc);
 	if (log_fp != NULL)
-		fprintf(log_fp, "%s: %s\n", log_progname, buf);
+		fprintf(log_fp, "%s: %s\n", log_progname, esc);
+	free(esc);
+	/* The caller's own terminal gets the text as it is (the usage text
+	 * spans two lines). */
 	fprintf(stderr, "%s: %s\n", log_progname, buf);
 	exit(code);
 }

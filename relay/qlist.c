@@ -127,33 +127,16 @@ qlist_time(long t, char *buf, size_t len)
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not start
- * one (stray continuation byte, overlong form, surrogate, beyond U+10FFFF). */
-static size_t
-utf8_len(const unsigned char *s)
+const char *
+qlist_esc(const char *s)
 {
-	size_t n, i;
-	unsigned long cp;
+	static char *ring[16];
+	static unsigned next;
+	char **slot = &ring[next++ % 16];
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	free(*slot);
+	*slot = str_escape(s);
+	return *slot;
 }
 
 /* JSON must be valid UTF-8: a server reply or header in another charset
@@ -171,7 +154,7 @@ json_str(FILE *fp, const char *str)
 			fprintf(fp, "\\%c", *s);
 		else if (*s < 0x20 || *s == 0x7f)
 			fprintf(fp, "\\u%04x", *s);
-		else if ((n = utf8_len(s)) == 0)
+		else if ((n = utf8_char_len(s)) == 0)
 			fputs("\\ufffd", fp);
 		else {
 			fwrite(s, 1, n, fp);

@@ -27,6 +27,10 @@ void	qlist_free(struct qmsg *m, ssize_t n);
 int	qlist_find(const struct spool *sp, const char *id, enum spool_area *area);
 /* Epoch seconds as "2026-11-24T16:04:20Z" (UTC) into buf. */
 const char *qlist_time(long t, char *buf, size_t len);
+/* s for a terminal: control characters escaped (str_escape), so a header
+ * or a server reply cannot send escape sequences to root's terminal.  The
+ * result stays valid for the next 16 calls: meant for printf arguments. */
+const char *qlist_esc(const char *s);
 /* JSON string literal of s on fp. */
 void	json_str(FILE *fp, const char *s);
 

@@ -62,20 +62,20 @@ print_text(const struct qmsg *m, ssize_t n)
 		total += m[i].e.size;
 		printf("%-16s %9ld %-20s %s  (%s)\n", m[i].id, m[i].e.size,
 		    qlist_time((long)m[i].e.arrival, when, sizeof(when)),
-		    *m[i].e.sender ? m[i].e.sender : "<>", m[i].state);
+		    *m[i].e.sender ? qlist_esc(m[i].e.sender) : "<>", m[i].state);
 		for (k = 0; k < m[i].st.nrcpts; k++) {
 			const struct rcpt_state *r = &m[i].st.rcpts[k];
 
-			printf("%48s%s  %s", "", r->addr, rcpt_status_name(r->status));
+			printf("%48s%s  %s", "", qlist_esc(r->addr), rcpt_status_name(r->status));
 			if (r->attempts)
 				printf(", %d attempt%s", r->attempts, r->attempts > 1 ? "s" : "");
 			if (r->status == RCPT_PENDING && r->next_attempt > time(NULL))
 				printf(", next %s", qlist_time(r->next_attempt, next, sizeof(next)));
 			if (*r->ses_id)
-				printf(", SES id %s", r->ses_id);
+				printf(", SES id %s", qlist_esc(r->ses_id));
 			putchar('\n');
 			if (*r->reply && r->status != RCPT_SENT)
-				printf("%52s(%s)\n", "", r->reply);
+				printf("%52s(%s)\n", "", qlist_esc(r->reply));
 		}
 		putchar('\n');
 	}
@@ -163,7 +163,7 @@ print_headers(int fd, const struct envelope *e)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
 			if (strncasecmp(line, keep[k], strlen(keep[k])) == 0)
-				printf("  %s\n", line);
+				printf("  %s\n", qlist_esc(line));
 }
 
 static int
@@ -191,30 +191,31 @@ cmd_show(int argc, char **argv, const struct spool *sp)
 	    "Submitted: by %s (uid %ld)\nSender:    <%s>\nHeaders:\n", argv[1],
 	    spool_area_name(area), st.held ? ", held" : "",
 	    qlist_time((long)e.arrival, t, sizeof(t)), e.size, e.body8bit ? ", 8bit" : "",
-	    e.user, e.uid, e.sender);
+	    qlist_esc(e.user), e.uid, qlist_esc(e.sender));
 	print_headers(fd, &e);
 	puts("Recipients:");
 	for (k = 0; k < st.nrcpts; k++) {
 		const struct rcpt_state *r = &st.rcpts[k];
 		const char *hint = classify_hint(r->reply, e.sender);
 
-		printf("  %s: %s, %d attempt%s", r->addr, rcpt_status_name(r->status),
+		printf("  %s: %s, %d attempt%s", qlist_esc(r->addr), rcpt_status_name(r->status),
 		    r->attempts, r->attempts == 1 ? "" : "s");
 		if (r->status == RCPT_PENDING && r->next_attempt)
 			printf(", next %s", qlist_time(r->next_attempt, t, sizeof(t)));
 		if (*r->ses_id)
-			printf(", SES message id %s", r->ses_id);
+			printf(", SES message id %s", qlist_esc(r->ses_id));
 		putchar('\n');
 		if (*r->reply)
-			printf("    last reply: %s\n", r->reply);
+			printf("    last reply: %s\n", qlist_esc(r->reply));
 		if (hint && r->status != RCPT_SENT)
-			printf("    hint: %s\n", hint);
+			printf("    hint: %s\n", qlist_esc(hint));
 	}
 	if (st.nlog)
 		puts("History:");
 	for (k = 0; k < st.nlog; k++)
 		printf("  %s  %s  %s  %s\n", qlist_time(st.log[k].time, t, sizeof(t)),
-		    st.log[k].addr, st.log[k].status, st.log[k].text);
+		    qlist_esc(st.log[k].addr), qlist_esc(st.log[k].status),
+		    qlist_esc(st.log[k].text));
 	state_free(&st);
 	envelope_free(&e);
 	close(fd);

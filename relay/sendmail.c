@@ -156,6 +156,22 @@ parse_args(int argc, char **argv, struct args *a)
 	}
 }
 
+/* -F goes into a From: header: a line break there would add header lines
+ * of the caller's choosing (a Bcc: nobody sees), and no real name holds a
+ * control character.  Refused like a bad -f rather than silently altered,
+ * so the caller learns of it at once. */
+static void
+check_fullname(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; p != NULL && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fatalx(EXIT_USAGE, "the full name given with -F contains a control "
+			    "character (octet %u); a name is one line of text: the message "
+			    "was NOT queued", *p);
+}
+
 static void
 fds_open(void)
 {
@@ -227,6 +243,7 @@ main(int argc, char **argv)
 	log_init("sesrelay/sendmail", 0);
 	log_progname = "sendmail";
 	parse_args(argc, argv, &a);
+	check_fullname(a.fullname);
 	if (strcmp(prog, "mailq") == 0)
 		a.mode = MODE_LIST;
 	else if (strcmp(prog, "newaliases") == 0)

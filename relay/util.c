@@ -91,6 +91,59 @@ str_lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+size_t
+utf8_char_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned long cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *
+str_escape(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *out = xmalloc(strlen(str) * 4 + 1), *q = out;
+	size_t n, k;
+
+	while (*s) {
+		n = utf8_char_len(s);
+		/* C1 controls are U+0080-U+009F: 0xc2 0x80-0x9f in UTF-8. */
+		if (n == 0 || *s < 0x20 || *s == 0x7f || (n == 2 && s[0] == 0xc2 &&
+		    s[1] < 0xa0)) {
+			if (n == 0)
+				n = 1;
+			for (k = 0; k < n; k++)
+				q += sprintf(q, "\\%03o", s[k]);
+		} else {
+			memcpy(q, s, n);
+			q += n;
+		}
+		s += n;
+	}
+	*q = '\0';
+	return out;
+}
+
 char *
 host_fqdn(void)
 {

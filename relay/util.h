@@ -34,6 +34,17 @@ void	 str_lower(char *s);
 /* The host name from gethostname(2), malloc'd (no DNS lookup). */
 char	*host_fqdn(void);
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s does not
+ * start one (stray continuation byte, overlong form, surrogate, beyond
+ * U+10FFFF).  s must be NUL-terminated or hold 4 readable octets. */
+size_t	 utf8_char_len(const unsigned char *s);
+/* Copy of s (malloc'd) safe for a log line or a terminal: every control
+ * character (C0, DEL and the C1 range U+0080-U+009F) and every octet that is
+ * not part of valid UTF-8 is written as a backslash and three octal digits
+ * (\012 for LF), as Postfix does in its logs; valid UTF-8 text stays as it
+ * is.  A backslash itself is left alone. */
+char	*str_escape(const char *s);
+
 /* write(2) until done; 0 or -1 (errno). */
 int	 write_all(int fd, const void *buf, size_t len);
 /* fsync the directory `dir`; 0 or -1 (errno). */
