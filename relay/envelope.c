@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,25 @@ envelope_write_header(FILE *fp, const struct envelope *e, long *size_off,
 	*size_off = ftell(fp);
 	if (fprintf(fp, "%0*d\n\n", ENVELOPE_SIZE_WIDTH, 0) < 0)
 		return -1;
+	return 0;
+}
+
+/* A decimal number of digits only (no sign, no blank) in [0, max]; 0 or -1.
+ * Every number the spool holds is written by us in this form, so anything
+ * else is damage, and refusing it keeps arithmetic on it in range. */
+static int
+parse_num(const char *s, long max, long *out)
+{
+	long v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
 	return 0;
 }
 
@@ -85,11 +105,11 @@ parse_header_line(struct envelope *e, char *line, char *err, size_t errlen)
 	} else if (strcmp(line, "body") == 0)
 		e->body8bit = strcmp(v, "8bit") == 0;
 	else if (strcmp(line, "size") == 0) {
-		char *end;
-
-		e->size = strtol(v, &end, 10);
-		if (*end != '\0' || e->size < 0) {
-			snprintf(err, errlen, "bad size '%s'", v);
+		/* Exactly the fixed width the writer uses: at most 10^12 - 1,
+		 * so offset + size cannot overflow. */
+		if (strlen(v) != ENVELOPE_SIZE_WIDTH ||
+		    parse_num(v, LONG_MAX, &e->size) == -1) {
+			snprintf(err, errlen, "bad size '%.40s'", v);
 			return -1;
 		}
 	}
@@ -157,7 +177,8 @@ envelope_read(int fd, struct envelope *e, char *err, size_t errlen)
 		snprintf(err, errlen, "fstat: %s", strerror(errno));
 		goto fail;
 	}
-	if (st.st_size != e->data_offset + e->size + (off_t)strlen(ENVELOPE_TRAILER) ||
+	if (e->size > st.st_size - e->data_offset ||
+	    st.st_size != e->data_offset + e->size + (off_t)strlen(ENVELOPE_TRAILER) ||
 	    pread(fd, trailer, strlen(ENVELOPE_TRAILER), e->data_offset + e->size) !=
 	    (ssize_t)strlen(ENVELOPE_TRAILER) ||
 	    memcmp(trailer, ENVELOPE_TRAILER, strlen(ENVELOPE_TRAILER)) != 0) {
@@ -279,6 +300,7 @@ state_parse(const char *text, size_t len, struct msg_state *st,
 {
 	char *buf = xstrndup(text, len), *line, *next, *f[8];
 	int lineno = 0, ended = 0;
+	long num;
 
 	memset(st, 0, sizeof(*st));
 	for (line = buf; line != NULL && *line; line = next) {
@@ -303,15 +325,17 @@ state_parse(const char *text, size_t len, struct msg_state *st,
 			r->addr = xstrdup(f[0]);
 			r->ses_id = xstrdup(strcmp(f[5], "-") ? f[5] : "");
 			r->reply = xstrdup(f[6]);
-			if (rcpt_status_parse(f[1], &r->status) == -1)
+			if (rcpt_status_parse(f[1], &r->status) == -1 ||
+			    parse_num(f[2], INT_MAX, &num) == -1 ||
+			    parse_num(f[3], LONG_MAX, &r->next_attempt) == -1 ||
+			    parse_num(f[4], LONG_MAX, &r->last_attempt) == -1)
 				goto bad;
-			r->attempts = atoi(f[2]);
-			r->next_attempt = atol(f[3]);
-			r->last_attempt = atol(f[4]);
+			r->attempts = (int)num;
 		} else if (strncmp(line, "log\t", 4) == 0) {
-			if (split_tabs(line + 4, f, 4) != 4)
+			if (split_tabs(line + 4, f, 4) != 4 ||
+			    parse_num(f[0], LONG_MAX, &num) == -1)
 				goto bad;
-			state_add_log(st, atol(f[0]), f[1], f[2], f[3]);
+			state_add_log(st, num, f[1], f[2], f[3]);
 		} else if (strcmp(line, "end") == 0) {
 			ended = 1;
 			break;

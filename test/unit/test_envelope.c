@@ -140,6 +140,64 @@ log_is_bounded(void **unused)
 	state_free(&st);
 }
 
+/* A crafted size field (a spool file written by hand or by a bug): each is
+ * refused as a bad size, never added to the offset (signed overflow, found
+ * by UBSan) or taken as a negative length. */
+static void
+crafted_sizes(void **unused)
+{
+	static const char *sizes[] = { "99999999999999999999999", "9223372036854775807",
+	    "9223372036854775800", "-00000000001", "+00000000017", "0000000017x",
+	    "17", " 00000000017", "" };
+	char err[256], path[] = "/tmp/test_envelope.XXXXXX";
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct envelope r;
+		int fd = mkstemp(path);
+		FILE *fp = fdopen(dup(fd), "w");
+
+		unlink(path);
+		strcpy(path + strlen(path) - 6, "XXXXXX");
+		fprintf(fp, "SESRELAY 1\narrival 1.0\nuid 0\nuser u\nfrom <>\n"
+		    "rcpt <a@b.c>\nbody 7bit\nsize %s\n\nSubject: x\n\nbody\nEND\n", sizes[i]);
+		fclose(fp);
+		lseek(fd, 0, SEEK_SET);
+		err[0] = '\0';
+		if (envelope_read(fd, &r, err, sizeof(err)) != -1)
+			fail_msg("size '%s' accepted", sizes[i]);
+		if (strncmp(err, "bad size", 8) != 0)
+			fail_msg("size '%s': '%s', want 'bad size'", sizes[i], err);
+		close(fd);
+	}
+}
+
+/* Numbers in a state file out of their range are refused, not wrapped. */
+static void
+state_bad_numbers(void **unused)
+{
+	static const char *bad[] = {
+	    "rcpt\ta@b.c\tpending\t99999999999\t0\t0\t-\t\n",
+	    "rcpt\ta@b.c\tpending\t-1\t0\t0\t-\t\n",
+	    "rcpt\ta@b.c\tpending\t1\t99999999999999999999999\t0\t-\t\n",
+	    "rcpt\ta@b.c\tpending\tx\t0\t0\t-\t\n",
+	    "rcpt\ta@b.c\tpending\t1\t0\t0x10\t-\t\n",
+	    "log\t1e9\ta@b.c\tsent\tok\n",
+	};
+	char text[512], err[256];
+	struct msg_state st;
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "SESRELAY-STATE 1\nheld 0\n"
+		    "rcpt\tz@b.c\tsent\t1\t0\t0\t-\t\n%send\n", bad[i]);
+		if (state_parse(text, strlen(text), &st, err, sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -149,6 +207,8 @@ main(void)
 		cmocka_unit_test(truncated_is_rejected),
 		cmocka_unit_test(state_roundtrip),
 		cmocka_unit_test(log_is_bounded),
+		cmocka_unit_test(crafted_sizes),
+		cmocka_unit_test(state_bad_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
