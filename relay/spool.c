@@ -132,8 +132,10 @@ spool_create(const struct spool *sp, struct spool_file *f, long min_free)
 	if (f->fd < 0)
 		return -1;
 	/* The daemon reads the file through the group (maildrop is setgid to
-	 * the relay group); a caller's umask must not take that away. */
-	if (fchmod(f->fd, 0640) == -1) {
+	 * the relay group); a caller's umask must not take that away.  The
+	 * lock, held until the file is closed, tells the stale-file purge that
+	 * its writer is alive, however long the caller stays quiet. */
+	if (fchmod(f->fd, 0640) == -1 || flock(f->fd, LOCK_EX | LOCK_NB) == -1) {
 		spool_abort(f);
 		return -1;
 	}
@@ -477,6 +479,27 @@ spool_state_save(const struct spool *sp, const char *id,
 	return r;
 }
 
+/* Remove an old temp file unless its writer still holds the lock that
+ * spool_create takes (a caller streaming a long job's output to sendmail
+ * may stay quiet for hours).  0 when removed. */
+static int
+purge_temp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int r;
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return -1;	/* EWOULDBLOCK: the writer is alive */
+	}
+	/* Locked by us, or not openable (then its writer is not a sendmail,
+	 * whose files the relay group can always read): stale. */
+	r = unlink(path);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int
 purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
 {
@@ -492,8 +515,8 @@ purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
 	while ((de = readdir(d)) != NULL) {
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (strncmp(de->d_name, "t.", 2) == 0) {
-			if (lstat(path, &st) == 0 && now - st.st_mtime > max_age &&
-			    unlink(path) == 0)
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+			    now - st.st_mtime > max_age && purge_temp(path) == 0)
 				removed++;
 			continue;
 		}
