@@ -56,9 +56,14 @@ line_next(struct line_src *s, char **line)
 
 	if (s->ended)
 		return -1;
+	errno = 0;
 	n = getline(&s->buf, &s->cap, s->in);
 	if (n < 0) {
 		s->ended = 1;
+		/* Only a clean end of file ends the input; getline also gives
+		 * -1 for a read error and for ENOMEM on a long line. */
+		if (!feof(s->in) || ferror(s->in))
+			s->read_errno = errno ? errno : EIO;
 		return -1;
 	}
 	s->lineno++;
@@ -199,6 +204,20 @@ intake_sender(const char *given, const struct config *cf,
 		s = p;
 	}
 	return s;
+}
+
+/* A failed read is not the end of the message: queue nothing.  Out of
+ * memory is EX_TEMPFAIL (the same message may fit later, as xmalloc's exit
+ * says); any other read error is EX_IOERR: the input itself is broken, and
+ * the caller has to send the message again from its source. */
+static int
+read_failed(const struct line_src *src, char *err, size_t errlen)
+{
+	if (src->read_errno == 0)
+		return 0;
+	snprintf(err, errlen, "cannot read the message (line %ld): %s; the message "
+	    "was NOT queued", src->lineno + 1, strerror(src->read_errno));
+	return src->read_errno == ENOMEM ? EXIT_TEMPFAIL : EXIT_IOERR;
 }
 
 static void
@@ -362,7 +381,8 @@ intake_message(struct line_src *src, const struct config *cf,
 	int rc, r, created = 0;
 
 	err[0] = '\0';
-	if ((rc = read_headers(src, &h, &first, &first_len, err, errlen)) != 0)
+	if ((rc = read_headers(src, &h, &first, &first_len, err, errlen)) != 0 ||
+	    (rc = read_failed(src, err, errlen)) != 0)
 		goto out;
 	if ((rc = collect_rcpts(&h, o, &rcpts, err, errlen)) != 0)
 		goto out;
@@ -414,6 +434,8 @@ intake_message(struct line_src *src, const struct config *cf,
 			goto out;
 		}
 	}
+	if ((rc = read_failed(src, err, errlen)) != 0)
+		goto out;
 	if (src->mode == LINES_SMTP && !src->saw_dot) {
 		snprintf(err, errlen, "the SMTP client went away before the end of DATA");
 		rc = EXIT_TEMPFAIL;

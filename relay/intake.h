@@ -24,6 +24,7 @@ struct line_src {
 	enum line_mode mode;
 	int	 ended;		/* the end of the message was reached */
 	int	 saw_dot;	/* it ended with the "." line (not EOF) */
+	int	 read_errno;	/* input failed (not end of input): its errno */
 	long	 lineno;
 	char	*buf;
 	size_t	 cap;
@@ -44,7 +45,9 @@ struct intake_opts {
 };
 
 void	line_src_init(struct line_src *s, FILE *in, enum line_mode mode);
-/* Next line without its line end (LF or CRLF); -1 at the end. */
+/* Next line without its line end (LF or CRLF); -1 at the end, which is
+ * either the end of the input or, with read_errno set, a read error or
+ * out of memory: never to be taken for the end of the message. */
 ssize_t	line_next(struct line_src *s, char **line);
 /* Read and discard until the end of the message. */
 void	line_drain(struct line_src *s);

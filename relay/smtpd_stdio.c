@@ -8,6 +8,7 @@
  * is answered 250 only after spool_commit() made it durable; any storage
  * failure gets a 4xx, so the client keeps the message.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +25,13 @@
 #define MAX_RCPTS 1000
 
 struct session {
+	FILE	*in, *out;
 	const struct config *cf;
 	char	*sender;	/* NULL = no MAIL yet; "" = null sender */
 	char	**rcpts;
 	size_t	 nrcpts;
 	int	 failed_out;
+	int	 failed_in;	/* a read error or ENOMEM: not a clean end */
 };
 
 static void
@@ -40,10 +43,10 @@ reply(struct session *s, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(s->out, fmt, ap);
 	va_end(ap);
-	fputs("\r\n", stdout);
-	if (fflush(stdout) == EOF)
+	fputs("\r\n", s->out);
+	if (fflush(s->out) == EOF)
 		s->failed_out = 1;
 }
 
@@ -168,8 +171,10 @@ do_data(struct session *s, const struct spool *sp, const struct caller *who,
 	o.sender = s->sender;
 	o.rcpts = s->rcpts;
 	o.nrcpts = s->nrcpts;
-	line_src_init(&src, stdin, LINES_SMTP);
+	line_src_init(&src, s->in, LINES_SMTP);
 	rc = intake_message(&src, s->cf, sp, who, &o, id, err, sizeof(err));
+	if (src.read_errno != 0)
+		s->failed_in = 1;
 	if (!src.saw_dot) {
 		/* The client went away mid-message: nothing was queued (the
 		 * end was never seen, so intake must not have committed). */
@@ -193,15 +198,26 @@ int
 smtpd_stdio_run(const struct config *cf, const struct spool *sp,
     const struct caller *who, const struct intake_opts *base)
 {
+	return smtpd_session(stdin, stdout, cf, sp, who, base);
+}
+
+int
+smtpd_session(FILE *in, FILE *out, const struct config *cf,
+    const struct spool *sp, const struct caller *who,
+    const struct intake_opts *base)
+{
 	struct session s;
 	char *line = NULL, *arg;
 	size_t cap = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	memset(&s, 0, sizeof(s));
+	s.in = in;
+	s.out = out;
 	s.cf = cf;
 	reply(&s, "220 %s ESMTP sesrelay (local submission)", cf->domain);
-	while (!s.failed_out && (n = getline(&line, &cap, stdin)) >= 0) {
+	while (!s.failed_out && !s.failed_in && (errno = 0,
+	    n = getline(&line, &cap, in)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
 		arg = line + strcspn(line, " ");
@@ -242,7 +258,11 @@ smtpd_stdio_run(const struct config *cf, const struct spool *sp,
 		else
 			reply(&s, "502 5.5.2 Error: command not recognized");
 	}
+	/* getline's -1 is also a read error or ENOMEM: only a clean end of
+	 * file is a normal end of the session. */
+	if (!s.failed_out && !s.failed_in && (ferror(in) || (n < 0 && !feof(in))))
+		s.failed_in = 1;
 	reset(&s);
 	free(line);
-	return s.failed_out ? EXIT_IOERR : 0;
+	return s.failed_out || s.failed_in ? EXIT_IOERR : 0;
 }
