@@ -4,7 +4,9 @@
  *
  * Policies (documented in sendmail.8):
  *  - stored with LF line ends: CRLF and bare LF input give the same file,
- *    and delivery sends strict CRLF exactly once; a bare CR is kept;
+ *    and delivery sends strict CRLF exactly once; a bare CR is kept in
+ *    the body (sent as a line break) and becomes a space in the header
+ *    section (so it can neither start a field nor end the section);
  *  - NUL octets are refused (SMTP cannot carry them): EX_DATAERR;
  *  - lines over 998 octets are stored intact (delivery folds them);
  *  - 8-bit octets are stored intact and flagged; a raw UTF-8 Subject is
@@ -147,6 +149,12 @@ read_headers(struct line_src *src, struct headers *h, char **first_body,
 		first = 0;
 		if (n == 0)
 			return 0;
+		/* A bare CR in a header is not a line end (RFC 5322 knows only
+		 * CRLF), yet SMTP cannot carry it either: it becomes a space,
+		 * here and on the wire alike (msgstream.c), so that the fields
+		 * parsed now are the fields sent. */
+		for (char *cr = line; (cr = memchr(cr, '\r', (size_t)(line + n - cr))) != NULL;)
+			*cr++ = ' ';
 		h->bytes += (size_t)n + 1;
 		if (h->bytes > HEADER_LIMIT) {
 			snprintf(err, errlen, "the header section is larger than %d "

@@ -3,7 +3,10 @@
  * msgstream.c: turns a stored message (LF line ends) into what goes on the
  * wire after DATA, in bounded memory: the rewritten header section, then
  * the body read with pread in 64 kB blocks.  Every line end becomes CRLF
- * exactly once; a bare CR is sent as a line break (SMTP forbids bare CR);
+ * exactly once; a bare CR is sent as a line break in the body (SMTP
+ * forbids bare CR) and as a space in the header section, where the
+ * intake and the rewriter split fields on LF only: a CR there must not
+ * start a field nor end the section (what is parsed is what is sent);
  * a line longer than 998 octets is folded, as Postfix's
  * smtp_line_length_limit does: in headers with CRLF + space (a valid
  * continuation), in the body with CRLF.  libcurl then dot-stuffs lines
@@ -36,9 +39,9 @@ struct msgstream {
 	char	*blk;
 	size_t	 blklen, blkpos;
 	int	 in_header;	/* folding style */
-	int	 pending_cr;
+	int	 pending_cr;	/* 1: CR read in the body, 2: in the header */
 	size_t	 col;
-	char	 carry[4];	/* output that did not fit the caller's buffer */
+	char	 carry[8];	/* output that did not fit the caller's buffer */
 	size_t	 ncarry;
 	int	 done;
 	long	 folded;
@@ -153,6 +156,25 @@ emit(struct msgstream *ms, char *buf, size_t *used, size_t cap, const char *s,
 	}
 }
 
+/* One octet of line content, folding the line at MAX_LINE: in headers
+ * with CRLF + space (a continuation), in the body with CRLF. */
+static void
+put_char(struct msgstream *ms, char *buf, size_t *used, size_t cap, char ch)
+{
+	if (ms->col >= MAX_LINE) {
+		ms->folded++;
+		if (ms->in_header) {
+			emit(ms, buf, used, cap, "\r\n ", 3);
+			ms->col = 1;
+		} else {
+			emit(ms, buf, used, cap, "\r\n", 2);
+			ms->col = 0;
+		}
+	}
+	emit(ms, buf, used, cap, &ch, 1);
+	ms->col++;
+}
+
 size_t
 msgstream_read(char *buf, size_t size, size_t nitems, void *arg)
 {
@@ -168,11 +190,17 @@ msgstream_read(char *buf, size_t size, size_t nitems, void *arg)
 	while (used + 4 <= cap && ms->ncarry == 0) {
 		c = next_byte(ms);
 		if (ms->pending_cr) {
+			int as_space = ms->pending_cr == 2 && c != '\n';
+
 			ms->pending_cr = 0;
-			emit(ms, buf, &used, cap, "\r\n", 2);
-			ms->col = 0;
-			if (c == '\n')
-				continue;
+			if (as_space)
+				put_char(ms, buf, &used, cap, ' ');
+			else {
+				emit(ms, buf, &used, cap, "\r\n", 2);
+				ms->col = 0;
+				if (c == '\n')
+					continue;
+			}
 		}
 		if (c == -1) {
 			if (ms->col > 0) {	/* the stored message always ends with LF */
@@ -186,23 +214,9 @@ msgstream_read(char *buf, size_t size, size_t nitems, void *arg)
 			emit(ms, buf, &used, cap, "\r\n", 2);
 			ms->col = 0;
 		} else if (c == '\r')
-			ms->pending_cr = 1;
-		else {
-			char ch = (char)c;
-
-			if (ms->col >= MAX_LINE) {
-				ms->folded++;
-				if (ms->in_header) {
-					emit(ms, buf, &used, cap, "\r\n ", 3);
-					ms->col = 1;
-				} else {
-					emit(ms, buf, &used, cap, "\r\n", 2);
-					ms->col = 0;
-				}
-			}
-			emit(ms, buf, &used, cap, &ch, 1);
-			ms->col++;
-		}
+			ms->pending_cr = ms->in_header ? 2 : 1;
+		else
+			put_char(ms, buf, &used, cap, (char)c);
 	}
 	return used;
 }

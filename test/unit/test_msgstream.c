@@ -128,11 +128,37 @@ setup(void **unused)
 	return 0;
 }
 
+/* A bare CR in the header section is a space on the wire: the intake and
+ * the rewriter split fields on LF only, so a CR must neither start a field
+ * (a hidden Bcc:) nor end the section (\r\r).  In the body it stays a
+ * line break. */
+static void
+header_bare_cr(void **unused)
+{
+	static const char msg[] = "Subject: x\rBcc: y\rFrom: z\nX-A: a\r\rb\nTo: t@example.com\n\nbody\rcr\n";
+	struct envelope e;
+	struct msgstream *ms;
+	char err[256], *out;
+	size_t len;
+	int fd = message_file(msg, sizeof(msg) - 1, &e);
+
+	(void)unused;
+	ms = msgstream_open(fd, &e, &cf, err, sizeof(err));
+	assert_non_null(ms);
+	out = drain(ms, &len);
+	assert_string_equal(out, "Subject: x Bcc: y From: z\r\nX-A: a  b\r\n"
+	    "To: t@example.com\r\n\r\nbody\r\ncr\r\n");
+	free(out);
+	msgstream_free(ms);
+	close(fd);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wire_bytes),
+		cmocka_unit_test(header_bare_cr),
 		cmocka_unit_test(long_lines_fold),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
