@@ -3,6 +3,8 @@
 #   make check      unit tests + integration tests, plain and under ASan+UBSan
 #   make demo       end-to-end demo against the local SES stand-in
 #   make bench      benchmarks (not tests)
+#   make fuzz       libFuzzer targets (clang) in build-fuzz/fuzz/; make fuzz-run
+#                   FUZZ_SECONDS=N runs each for N seconds (test/fuzz/README.md)
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, SPOOLDIR honoured
 
 PREFIX     ?= /usr
@@ -88,6 +90,8 @@ check:
 	./test/deps.sh
 	$(MAKE) all unit
 	./test/run-tests.sh $(BUILD)
+	$(MAKE) fuzz
+	./test/fuzz/replay.sh $(FUZZ_BUILD)
 	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' all unit
 	./test/run-tests.sh build-asan
@@ -129,8 +133,30 @@ install: all
 		"$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all unit check demo bench lint install clean
+# Fuzzing: every relay/ object built by clang with ASan+UBSan and libFuzzer's
+# coverage; one binary per target in test/fuzz/fuzz_*.c.  `make check`
+# replays the corpora (test/fuzz/corpus/TARGET/) with these binaries.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = addr header smtpd spool wire classify config
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT='-O1 -g -fno-omit-frame-pointer' \
+		SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fsanitize=fuzzer-no-link' fuzz-bins
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(BUILD)/libsesrelay.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Irelay -o $@ $< $(BUILD)/libsesrelay.a $(TOOL_LIBS)
+
+fuzz-run: fuzz
+	./test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: all unit check demo bench lint install clean fuzz fuzz-bins fuzz-run
 
 -include $(LIB_OBJS:.o=.d) $(INTAKE_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)

@@ -23,6 +23,7 @@
 const char *log_progname = "sesrelay";
 static int log_to_stderr;
 static FILE *log_fp;
+static int log_syslog = 1;
 
 void
 log_init(const char *ident, int to_stderr)
@@ -47,13 +48,20 @@ log_set_file(const char *path)
 }
 
 void
+log_set_syslog(int on)
+{
+	log_syslog = on;
+}
+
+void
 log_vlog(int pri, const char *fmt, va_list ap)
 {
 	char raw[4096], *line;
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	line = str_escape(raw);
-	syslog(pri, "%s", line);
+	if (log_syslog)
+		syslog(pri, "%s", line);
 	if (log_to_stderr)
 		fprintf(stderr, "%s: %s\n", log_progname, line);
 	if (log_fp != NULL) {

@@ -12,6 +12,9 @@ void	log_init(const char *ident, int to_stderr);
 /* Also append every line, time-stamped, to `path` ("" or NULL: off).  Used by
  * tests and by hosts without a syslog daemon.  Failure to open is ignored. */
 void	log_set_file(const char *path);
+/* Turn the syslog copy off (0) or on (1, the default): the fuzzers run the
+ * intake millions of times and must not flood the system log. */
+void	log_set_syslog(int on);
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* + strerror */
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -3,7 +3,7 @@
 # need, when missing.  Idempotent; quiet when everything is present.
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libconfig-dev libssl-dev
-libcmocka-dev python3 python3-aiosmtpd python3-dnslib openssl mandoc swaks
+libcmocka-dev python3 python3-aiosmtpd python3-dnslib openssl mandoc swaks clang
 php-cli passwd util-linux procps systemd"
 missing=""
 for p in $PKGS; do
