@@ -21,6 +21,11 @@ header_name_len(const char *line, size_t len)
 {
 	size_t i;
 
+	/* "Name:" must fit the 998 octets of a line on the wire: a longer
+	 * name could only be folded inside the name, which breaks the field
+	 * and ends the header section at the receiver (found by fuzz_wire). */
+	if (len > HEADER_NAME_MAX + 1)
+		len = HEADER_NAME_MAX + 1;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
@@ -373,4 +378,337 @@ rfc2047_encode(const char *value)
 	}
 	out[used] = '\0';
 	return out;
+}
+
+/* ---- RFC 2047 in address fields ------------------------------------------ */
+
+static const char *const address_fields[] = { "From", "To", "Cc", "Bcc",
+    "Reply-To", "Sender", "Resent-From", "Resent-To", "Resent-Cc",
+    "Resent-Bcc", "Resent-Sender", "Resent-Reply-To", "Mail-Followup-To",
+    "Mail-Reply-To", "Disposition-Notification-To", "Return-Receipt-To",
+    "Errors-To" };
+
+int
+header_is_address(const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(address_fields) / sizeof(address_fields[0]); i++)
+		if (header_is(field, address_fields[i]))
+			return 1;
+	return 0;
+}
+
+struct sbuf {
+	char	*s;
+	size_t	 len, cap;
+};
+
+static void
+sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		b->s = xrealloc(b->s, b->cap = (b->len + n + 1) * 2);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Encoded-words for `text` (no leading blank), words separated by LF +
+ * space, appended to b. */
+static void
+sb_encode(struct sbuf *b, const char *text)
+{
+	char *enc = rfc2047_encode(text);
+
+	sb_put(b, enc + 1, strlen(enc + 1));	/* drop its leading space */
+	free(enc);
+}
+
+/* Append a space unless b already ends in white space or is empty: an
+ * encoded-word must stand apart from the text before it. */
+static void
+sb_sep(struct sbuf *b)
+{
+	if (b->len > 0 && !is_wsp(b->s[b->len - 1]))
+		sb_put(b, " ", 1);
+}
+
+/* End of the comment starting at p ('('), or end when unterminated. */
+static const char *
+comment_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return end;
+}
+
+/* End of the quoted string starting at p ('"'). */
+static const char *
+quoted_end(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return end;
+}
+
+/* The text of a quoted string or comment without its delimiters and
+ * quoting backslashes, line breaks dropped (unfolding). */
+static char *
+unquote(const char *p, const char *end)
+{
+	char *out = xmalloc((size_t)(end - p) + 1), *q = out;
+
+	for (; p < end; p++) {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		if (*p != '\n' && *p != '\r')
+			*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
+/* A comment: encoded as a whole when it holds 8-bit text (RFC 2047 5(1):
+ * encoded-words may stand for ctext). */
+static const char *
+put_comment(struct sbuf *b, const char *p, const char *end)
+{
+	const char *e = comment_end(p, end);
+	char *text;
+
+	if (!has_8bit(p, (size_t)(e - p)) || e[-1] != ')' || e - p < 2) {
+		sb_put(b, p, (size_t)(e - p));
+		return e;
+	}
+	text = unquote(p + 1, e - 1);
+	sb_put(b, "(", 1);
+	sb_encode(b, text);
+	sb_put(b, ")", 1);
+	free(text);
+	return e;
+}
+
+/* RFC 5322 specials except '.', which obsolete phrases allow in words
+ * ("J. Smith"). */
+static int
+is_special(char c)
+{
+	return c != '\0' && strchr("()<>[]:;@\\,\"", c) != NULL;
+}
+
+/* 1 when w can stand as a plain atom in a phrase: printable ASCII without
+ * specials (a '.' is allowed, as obsolete phrases do: "J. Smith"), and not
+ * looking like an encoded-word. */
+static int
+plain_atom(const char *w)
+{
+	const char *p;
+
+	if (*w == '\0' || strncmp(w, "=?", 2) == 0)
+		return 0;
+	for (p = w; *p; p++)
+		if ((unsigned char)*p <= 32 || (unsigned char)*p >= 127 || is_special(*p))
+			return 0;
+	return 1;
+}
+
+/* Emit the words of one run: plain atoms as they are, each stretch of other
+ * words (8-bit text, specials from a quoted string) as encoded-words of the
+ * stretch's text with its spaces inside, so that decoders keep them
+ * (RFC 2047 6.2 drops white space between adjacent encoded-words). */
+static void
+put_words(struct sbuf *b, char **w, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		sb_sep(b);
+		if (plain_atom(w[i])) {
+			sb_put(b, w[i], strlen(w[i]));
+			i++;
+			continue;
+		}
+		{
+			struct sbuf text = { NULL, 0, 0 };
+
+			for (k = i; k < n && !plain_atom(w[k]); k++) {
+				if (k > i)
+					sb_put(&text, " ", 1);
+				sb_put(&text, w[k], strlen(w[k]));
+			}
+			sb_encode(b, text.s);
+			free(text.s);
+			i = k;
+		}
+	}
+}
+
+/* A phrase (display name, group name) from p to end: each run of words
+ * (atoms and quoted strings separated by white space only) that holds
+ * 8-bit text is written again by put_words, as RFC 2047 5(3) allows a word
+ * of a phrase to be an encoded-word; an encoded-word may not sit inside a
+ * quoted string, so the quotes of such a run go.  Runs without 8-bit text
+ * and everything else are copied as they are. */
+static void
+put_phrase(struct sbuf *b, const char *p, const char *end)
+{
+	while (p < end) {
+		const char *run = p, *q = p, *last = p;
+		char **words = NULL;
+		size_t nw = 0, i;
+		int eight = 0;
+
+		if (is_wsp(*p)) {
+			sb_put(b, p, 1);
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			p = put_comment(b, p, end);
+			continue;
+		}
+		/* Collect one run of words (a quoted string gives its words). */
+		while (q < end && *q != '(') {
+			const char *w = q, *we;
+			char *text, *tok, *save;
+
+			if (is_wsp(*q)) {
+				while (q < end && is_wsp(*q))
+					q++;
+				continue;
+			}
+			if (*q == '"') {
+				we = quoted_end(q, end);
+				text = unquote(w + 1, we[-1] == '"' && we - w >= 2 ? we - 1 : we);
+			} else {
+				for (we = q; we < end && !is_wsp(*we) && !is_special(*we); we++)
+					;
+				if (we == q)
+					break;	/* a special: not a word */
+				text = xstrndup(w, (size_t)(we - w));
+			}
+			for (tok = strtok_r(text, " \t", &save); tok;
+			    tok = strtok_r(NULL, " \t", &save)) {
+				words = xrealloc(words, (nw + 1) * sizeof(*words));
+				words[nw++] = xstrdup(tok);
+			}
+			free(text);
+			eight |= has_8bit(w, (size_t)(we - w));
+			q = last = we;
+		}
+		if (last == run) {	/* a lone special */
+			sb_put(b, p, 1);
+			p++;
+		} else {
+			if (eight) {
+				put_words(b, words, nw);
+				/* An encoded-word stands apart from what follows. */
+				if (*last != '\0' && !is_wsp(*last))
+					sb_put(b, " ", 1);
+			} else
+				sb_put(b, run, (size_t)(last - run));
+			p = last;
+		}
+		for (i = 0; i < nw; i++)
+			free(words[i]);
+		free(words);
+	}
+}
+
+/* Copy an address part (angle address or addr-spec) as it is, except for
+ * comments holding 8-bit text. */
+static void
+put_address(struct sbuf *b, const char *p, const char *end)
+{
+	while (p < end) {
+		const char *q = p;
+
+		if (*p == '(') {
+			p = put_comment(b, p, end);
+			continue;
+		}
+		if (*p == '"')
+			q = quoted_end(p, end);
+		else
+			q = p + 1;
+		sb_put(b, p, (size_t)(q - p));
+		p = q;
+	}
+}
+
+char *
+header_encode_address_field(const char *field)
+{
+	const char *colon = strchr(field, ':'), *v, *p, *end, *seg;
+	struct sbuf b = { NULL, 0, 0 };
+	int angle = 0;
+
+	if (colon == NULL)
+		return xstrdup(field);
+	sb_put(&b, field, (size_t)(colon - field) + 1);
+	v = colon + 1;
+	end = v + strlen(v);
+	/* Mailboxes end at a ',' or ';' outside quotes, comments and angle
+	 * brackets; a ':' there ends a group's name (a phrase). */
+	for (seg = p = v; ; ) {
+		if (p == end || (!angle && (*p == ',' || *p == ';' || *p == ':'))) {
+			const char *lt = NULL, *s;
+
+			if (p < end && *p == ':')
+				put_phrase(&b, seg, p);
+			else {
+				for (s = seg; s < p; s++) {
+					if (*s == '"')
+						s = quoted_end(s, p) - 1;
+					else if (*s == '(')
+						s = comment_end(s, p) - 1;
+					else if (*s == '<') {
+						lt = s;
+						break;
+					}
+				}
+				if (lt != NULL) {
+					put_phrase(&b, seg, lt);
+					put_address(&b, lt, p);
+				} else
+					put_address(&b, seg, p);
+			}
+			if (p == end)
+				break;
+			sb_put(&b, p, 1);
+			seg = ++p;
+			continue;
+		}
+		if (*p == '"')
+			p = quoted_end(p, end);
+		else if (*p == '(')
+			p = comment_end(p, end);
+		else {
+			if (*p == '<')
+				angle = 1;
+			else if (*p == '>')
+				angle = 0;
+			p++;
+		}
+	}
+	return b.s;
 }

@@ -12,8 +12,12 @@ struct addrlist {
 	size_t	  n;
 };
 
+/* Longest field name: "Name:" fits one 998-octet line. */
+#define HEADER_NAME_MAX 997
+
 /* Length of the field name when `line` starts a header field ("Name:"),
- * else 0.  Names are printable US-ASCII without ':' (RFC 5322 2.2). */
+ * else 0.  Names are printable US-ASCII without ':' (RFC 5322 2.2), at
+ * most HEADER_NAME_MAX octets. */
 size_t	header_name_len(const char *line, size_t len);
 /* Case-insensitive comparison of a field's name with `name`. */
 int	header_is(const char *field, const char *name);
@@ -48,5 +52,14 @@ int	utf8_valid(const char *s, size_t len);
 /* RFC 2047-encode an unstructured value as =?UTF-8?B?...?= words folded on
  * LF + space, whole characters per word.  malloc'd. */
 char	*rfc2047_encode(const char *value);
+
+/* 1 when the field holds addresses (From, To, Cc, Bcc, Reply-To, Sender,
+ * their Resent- forms, Mail-Followup-To, Disposition-Notification-To ...). */
+int	header_is_address(const char *field);
+/* An address field with the 8-bit text of its display names, group names
+ * and comments RFC 2047-encoded by the rules for phrases (RFC 2047 5:
+ * whole words, quoted strings unquoted first, never inside an address);
+ * addresses, punctuation and ASCII words stay as they are.  malloc'd. */
+char	*header_encode_address_field(const char *field);
 
 #endif

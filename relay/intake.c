@@ -9,8 +9,9 @@
  *    section (so it can neither start a field nor end the section);
  *  - NUL octets are refused (SMTP cannot carry them): EX_DATAERR;
  *  - lines over 998 octets are stored intact (delivery folds them);
- *  - 8-bit octets are stored intact and flagged; a raw UTF-8 Subject is
- *    RFC 2047-encoded, since SES offers no SMTPUTF8;
+ *  - 8-bit octets are stored intact and flagged; a raw UTF-8 Subject, and
+ *    raw UTF-8 display names and comments of address fields, are RFC
+ *    2047-encoded, since SES offers no SMTPUTF8;
  *  - headers end at the empty line, or at the first line that is not a
  *    header field (the empty line is then inserted, as Postfix does);
  *  - Bcc and Resent-Bcc are removed; From, Date and Message-ID are added
@@ -258,6 +259,17 @@ write_headers(struct spool_file *f, const struct headers *h,
 			r = spool_write(f, "Subject:", 8) | spool_write(f, enc, strlen(enc)) |
 			    spool_write(f, "\n", 1);
 			free(v);
+			free(enc);
+			continue;
+		}
+		if (header_is_address(fld) && has_8bit(fld, strlen(fld)) &&
+		    utf8_valid(fld, strlen(fld))) {
+			/* Raw UTF-8 display names (PHP writes them): SES has no
+			 * SMTPUTF8, so encode them; the addresses stay. */
+			enc = header_encode_address_field(fld);
+			if (has_8bit(enc, strlen(enc)))
+				f->body8bit = 1;
+			r = spool_write(f, enc, strlen(enc)) | spool_write(f, "\n", 1);
 			free(enc);
 			continue;
 		}

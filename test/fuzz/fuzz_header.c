@@ -6,6 +6,10 @@
  * only, encoded-words of at most 75 characters separated by LF + space,
  * each made of whole UTF-8 characters when the input is UTF-8, and
  * decoding them gives back the value (leading blanks aside).
+ * Address fields (valid UTF-8, as the intake encodes only those): the
+ * phrase encoder keeps every address (same list, same order), leaves an
+ * ASCII field byte for byte, and its encoded-words are at most 75
+ * characters.
  */
 #include <string.h>
 
@@ -107,6 +111,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(dec);
 	free(enc);
+	if (utf8_valid(v, strlen(v))) {
+		char *f = malloc(strlen(v) + 4), *out, *ov;
+		struct addrlist a = { NULL, 0 }, b = { NULL, 0 };
+
+		memcpy(f, "To:", 3);
+		strcpy(f + 3, v);
+		out = header_encode_address_field(f);
+		if (!has_8bit(f, strlen(f)))
+			FUZZ_ASSERT(strcmp(out, f) == 0, "ASCII field changed");
+		ov = header_value(out);
+		addrlist_parse(v, &a);
+		addrlist_parse(ov, &b);
+		FUZZ_ASSERT(a.n == b.n, "%zu addresses before, %zu after", a.n, b.n);
+		for (size_t i = 0; i < a.n; i++)
+			FUZZ_ASSERT(strcmp(a.addr[i], b.addr[i]) == 0, "address '%s' became '%s'",
+			    a.addr[i], b.addr[i]);
+		for (const char *p = strstr(v, "=?") ? "" : out;
+		    (p = strstr(p, "=?UTF-8?B?")) != NULL; p++) {
+			const char *e = strstr(p + 10, "?=");
+
+			FUZZ_ASSERT(e != NULL && e + 2 - p <= 75, "long encoded-word");
+		}
+		addrlist_free(&a);
+		addrlist_free(&b);
+		free(ov);
+		free(out);
+		free(f);
+	}
 	free(v);
 	free(s);
 	return 0;

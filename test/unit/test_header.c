@@ -181,6 +181,21 @@ field_names(void **unused)
 	assert_int_equal(header_name_len("nocolon", 7), 0);
 	assert_true(header_is("bcc: x", "Bcc"));
 	assert_false(header_is("Bcc-Extra: x", "Bcc"));
+	/* A name must fit one wire line with its colon (fuzz_wire found a
+	 * 2000-octet name folded inside the name by the daemon). */
+	{
+		char line[1200];
+
+		memset(line, 'b', sizeof(line));
+		line[997] = ':';
+		assert_int_equal(header_name_len(line, sizeof(line)), 997);
+		line[997] = 'b';
+		line[998] = ':';
+		assert_int_equal(header_name_len(line, sizeof(line)), 0);
+		line[998] = 'b';
+		line[1100] = ':';
+		assert_int_equal(header_name_len(line, sizeof(line)), 0);
+	}
 }
 
 static void
@@ -223,6 +238,40 @@ encoded_words(void **unused)
 	assert_false(utf8_valid("\xff", 1));
 }
 
+/* Display names, group names and comments of address fields: 8-bit words
+ * become encoded-words (whole stretches, spaces inside), ASCII atoms and
+ * addresses stay, quoted strings lose their quotes only when encoded. */
+static void
+address_phrases(void **unused)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "To: Zo\xc3\xab \xc3\x85gren <z@example.org>",
+		  "To: =?UTF-8?B?Wm/DqyDDhWdyZW4=?= <z@example.org>" },
+		{ "From: \"J\xc3\xbcrgen\"<j@x.de>", "From: =?UTF-8?B?SsO8cmdlbg==?= <j@x.de>" },
+		{ "Cc: \"M\xc3\xbcller, Hans\" <h@x>, plain@x",
+		  "Cc: =?UTF-8?B?TcO8bGxlciw=?= Hans <h@x>, plain@x" },
+		{ "Cc: a@b.c (B\xc3\xbcro)", "Cc: a@b.c (=?UTF-8?B?QsO8cm8=?=)" },
+		{ "To: Gr\xc3\xbcppe: a@b.c;", "To: =?UTF-8?B?R3LDvHBwZQ==?= : a@b.c;" },
+		{ "Reply-To: J. M\xc3\xbcller Sr. <j@x>", "Reply-To: J. =?UTF-8?B?TcO8bGxlcg==?= Sr. <j@x>" },
+		/* Addresses are never touched, not even an 8-bit domain. */
+		{ "To: <z@b\xc3\xbc" "cher.example>", "To: <z@b\xc3\xbc" "cher.example>" },
+		{ "To: \"A, B\" <a@b.c>", "To: \"A, B\" <a@b.c>" },
+	};
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = header_encode_address_field(cases[i].in);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("'%s': got '%s', want '%s'", cases[i].in, got, cases[i].want);
+		free(got);
+	}
+	assert_true(header_is_address("Resent-Cc: x"));
+	assert_true(header_is_address("reply-to: x"));
+	assert_false(header_is_address("Subject: x"));
+}
+
 int
 main(void)
 {
@@ -232,6 +281,7 @@ main(void)
 		cmocka_unit_test(field_names),
 		cmocka_unit_test(address_checks),
 		cmocka_unit_test(encoded_words),
+		cmocka_unit_test(address_phrases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
