@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 B=${1:-build-fuzz}
 LOGDIR="$B/fuzz-logs"; mkdir -p "$LOGDIR"
 fail=0
+export LSAN_OPTIONS="suppressions=$PWD/test/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for c in test/fuzz/corpus/*/; do
 	t=$(basename "$c")
 	bin="$B/fuzz/fuzz_$t"

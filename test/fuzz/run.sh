@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 B=$1; S=$2; shift 2
 mkdir -p "$B/crashes" "$B/fuzz-logs"
 status=0
+export LSAN_OPTIONS="suppressions=$PWD/test/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for t in "$@"; do
 	mkdir -p "$B/corpus/$t"
 	log="$B/fuzz-logs/run-$t.log"
