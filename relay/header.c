@@ -686,6 +686,16 @@ header_encode_address_field(const char *field)
 						break;
 					}
 				}
+				/* Only a closed angle address has a display name
+				 * before it (as mailbox_addr reads it). */
+				for (s = lt; lt != NULL && s < p && *s != '>'; s++) {
+					if (*s == '"')
+						s = quoted_end(s, p) - 1;
+					else if (*s == '(')
+						s = comment_end(s, p) - 1;
+				}
+				if (lt != NULL && s >= p)
+					lt = NULL;
 				if (lt != NULL) {
 					put_phrase(&b, seg, lt);
 					put_address(&b, lt, p);

@@ -256,6 +256,8 @@ address_phrases(void **unused)
 		/* Addresses are never touched, not even an 8-bit domain. */
 		{ "To: <z@b\xc3\xbc" "cher.example>", "To: <z@b\xc3\xbc" "cher.example>" },
 		{ "To: \"A, B\" <a@b.c>", "To: \"A, B\" <a@b.c>" },
+		/* No closing '>': no display name either (fuzz_header). */
+		{ "To: J\xc3\xbcrgen <j@exa", "To: J\xc3\xbcrgen <j@exa" },
 	};
 	size_t i;
 
