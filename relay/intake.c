@@ -465,7 +465,8 @@ intake_message(struct line_src *src, const struct config *cf,
 	created = 0;
 	if (r == -1) {
 		snprintf(err, errlen, "cannot commit the spool file: %s; the message "
-		    "was NOT queued, try again later", strerror(errno));
+		    "was NOT queued, try again later%s", strerror(errno), errno == ENOSPC ?
+		    " (the spool's file system is short of space: see min_free_space)" : "");
 		rc = EXIT_TEMPFAIL;
 		goto out;
 	}
@@ -477,7 +478,8 @@ intake_message(struct line_src *src, const struct config *cf,
 	goto out;
 write_error:
 	snprintf(err, errlen, "cannot write the spool file: %s; the message was "
-	    "NOT queued, try again later", strerror(errno));
+	    "NOT queued, try again later%s", strerror(errno), errno == ENOSPC ?
+	    " (the spool's file system is short of space: see min_free_space)" : "");
 	rc = EXIT_TEMPFAIL;
 out:
 	if (created)

@@ -105,6 +105,7 @@ spool_create(const struct spool *sp, struct spool_file *f, long min_free)
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
 	f->sp = sp;
+	f->min_free = min_free;
 	if (statvfs(sp->maildrop, &vfs) == -1)
 		return -1;
 	if ((double)vfs.f_bavail * (double)vfs.f_frsize < (double)min_free) {
@@ -143,12 +144,31 @@ spool_create(const struct spool *sp, struct spool_file *f, long min_free)
 	return 0;
 }
 
+/* Free space still at least min_free?  0, or -1 with ENOSPC. */
+static int
+space_ok(struct spool_file *f)
+{
+	struct statvfs vfs;
+
+	f->unchecked = 0;
+	if (f->min_free <= 0 || fstatvfs(f->fd, &vfs) == -1)
+		return 0;	/* a failing fstatvfs leaves it to write(2) */
+	if ((double)vfs.f_bavail * (double)vfs.f_frsize < (double)f->min_free) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 flush_buf(struct spool_file *f)
 {
 	if (f->buflen > 0 && write_all(f->fd, f->buf, f->buflen) == -1)
 		return -1;
+	f->unchecked += (long)f->buflen;
 	f->buflen = 0;
+	if (f->unchecked >= SPOOL_SPACE_CHECK)
+		return space_ok(f);
 	return 0;
 }
 
@@ -183,8 +203,12 @@ spool_write(struct spool_file *f, const void *buf, size_t len)
 	f->size += (long)len;
 	if (f->buflen + len > WBUF_SIZE && flush_buf(f) == -1)
 		return -1;
-	if (len >= WBUF_SIZE)
-		return write_all(f->fd, buf, len);
+	if (len >= WBUF_SIZE) {
+		if (write_all(f->fd, buf, len) == -1)
+			return -1;
+		f->unchecked += (long)len;
+		return f->unchecked >= SPOOL_SPACE_CHECK ? space_ok(f) : 0;
+	}
 	memcpy(f->buf + f->buflen, buf, len);
 	f->buflen += len;
 	return 0;
@@ -203,6 +227,8 @@ spool_commit(struct spool_file *f)
 	if (pwrite(f->fd, digits, ENVELOPE_SIZE_WIDTH, f->size_off) != ENVELOPE_SIZE_WIDTH)
 		goto fail;
 	if (f->body8bit && pwrite(f->fd, "8bit", 4, f->body_off) != 4)
+		goto fail;
+	if (space_ok(f) == -1)
 		goto fail;
 	if (fsync(f->fd) == -1 || close(f->fd) == -1) {
 		f->fd = -1;

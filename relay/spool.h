@@ -43,11 +43,18 @@ struct spool_file {
 	long	 size;		/* message octets written so far */
 	char	*buf;		/* write buffer */
 	size_t	 buflen;
+	long	 min_free;	/* octets the file system must keep free */
+	long	 unchecked;	/* octets written since free space was checked */
 };
 
 /* Check free space (min_free octets), create maildrop/t.ID.PID with
  * O_EXCL|O_NOFOLLOW mode 0640, and arm the cleanup that removes it if the
- * process is interrupted.  0, or -1 with errno (ENOSPC when short of space). */
+ * process is interrupted.  0, or -1 with errno (ENOSPC when short of space).
+ * Free space is checked again every SPOOL_SPACE_CHECK octets written and
+ * before the commit's fsync, so writers that all passed the first check
+ * cannot fill the disk together: spool_write and spool_commit then fail
+ * with ENOSPC. */
+#define SPOOL_SPACE_CHECK (1024 * 1024)
 int	spool_create(const struct spool *sp, struct spool_file *f, long min_free);
 /* Write the envelope header.  0 or -1 (errno). */
 int	spool_begin(struct spool_file *f, const struct envelope *e);

@@ -91,3 +91,32 @@ t_grep 'NOT queued' "$TROOT/err"; nothing_queued "ENOMEM"
 printf 'HELO x\r\nMAIL FROM:<s@example.com>\r\nRCPT TO:<a@example.com>\r\nDATA\r\nSubject: bs\r\n\r\nbody line\r\n' >"$TROOT/bs.in"
 t_eq "$(ptyrun "$TROOT/bs.in" $SM -bs)" 74 "-bs read error in DATA -> 74"
 nothing_queued "-bs read error"
+
+# min_free_space is checked while writing, not only at creation: two
+# writers that both passed the first check cannot fill the disk together.
+# An 8 MB tmpfs spool, min_free_space 4 MB; A and B create their files
+# (8 MB free), then A writes 3 MB and commits, then B writes 3 MB: B must
+# be refused (75, nothing left), the free space stays near 4 MB.
+SMALL=$TROOT/small; mkdir -p "$SMALL"
+mount -t tmpfs -o size=8m,mode=0755 tmpfs "$SMALL" || t_fail "mount tmpfs"
+trap 'umount "$SMALL" 2>/dev/null; t_cleanup' EXIT
+sed -e "s|^spool_dir = .*|spool_dir = \"$SMALL/spool\";|" "$CONF" >"$TROOT/small.conf"
+echo 'min_free_space = 4194304;' >>"$TROOT/small.conf"
+"$SESRELAY" -C "$TROOT/small.conf" setup >/dev/null || t_fail "setup on tmpfs"
+mkfifo "$TROOT/fa" "$TROOT/fb"
+"$SENDMAIL" -C "$TROOT/small.conf" -i a@example.com <"$TROOT/fa" 2>"$TROOT/erra" & pa=$!
+"$SENDMAIL" -C "$TROOT/small.conf" -i b@example.com <"$TROOT/fb" 2>"$TROOT/errb" & pb=$!
+exec 4>"$TROOT/fa" 5>"$TROOT/fb"
+printf 'Subject: A\n\n' >&4; printf 'Subject: B\n\n' >&5
+ntemp() { ls "$SMALL/spool/maildrop" | grep -c '^t\.'; }
+two_temps() { [ "$(ntemp)" -eq 2 ]; }
+t_wait two_temps || t_fail "both temp files created"
+"$PY" -c 'import sys; sys.stdout.write(("a" * 1023 + "\n") * 3072)' >&4; exec 4>&-
+wait $pa; t_eq "$?" 0 "writer A (3 MB) queued"
+"$PY" -c 'import sys; sys.stdout.write(("b" * 1023 + "\n") * 3072)' >&5 2>/dev/null; exec 5>&-
+wait $pb; t_eq "$?" 75 "writer B refused once free space fell below min_free_space"
+t_grep 'short of space' "$TROOT/errb"
+t_eq "$(ntemp)" 0 "no temp file left"
+free=$(df -B1 --output=avail "$SMALL" | tail -1)
+[ "$free" -ge $((4194304 - 1048576 - 65536)) ] || t_fail "free space $free fell far below min_free_space"
+t_ok "free space $free octets (min_free_space 4194304, checked every 1 MB)"
