@@ -44,7 +44,10 @@ INTAKE_SRCS = \
 	relay/qid.c \
 	relay/config.c \
 	relay/log.c \
-	relay/util.c
+	relay/util.c \
+	relay/aliases.c \
+	relay/newaliases.c \
+	relay/rewrite.c
 
 # Everything else goes into the library that sesrelay and the unit tests use.
 LIB_SRCS  = $(filter-out relay/sendmail.c relay/sesrelay.c,$(wildcard relay/*.c))

@@ -324,6 +324,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 		qe->due = INFINITY;
 		goto skip;
 	}
+	rewrite_expand_state(r->cf, a->id, &a->st, (long)now);
 	for (i = 0; i < a->st.nrcpts; i++)
 		pending_due += a->st.rcpts[i].status == RCPT_PENDING &&
 		    (double)a->st.rcpts[i].next_attempt <= now + 0.5;
