@@ -72,6 +72,8 @@ static const struct key keys[] = {
 	{ "dkim_tokens",	K_STRLIST, O(dkim_tokens), NULL, 0, 0, 0 },
 	{ "aliases_file",	K_STR,	O(aliases_file), "/etc/aliases", 0, 0, 0 },
 	{ "mailname_file",	K_STR,	O(mailname_file), "/etc/mailname", 0, 0, 0 },
+	{ "metrics_file",	K_STR,	O(metrics_file), "", 0, 0, 0 },
+	{ "metrics_interval",	K_INT,	O(metrics_interval), NULL, 30, 1, 3600 },
 };
 #undef O
 

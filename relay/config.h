@@ -64,6 +64,8 @@ struct config {
 	char	*aliases_file;		/* aliases(5) file, "" = none; /etc/aliases */
 	char	*mailname_file;		/* default `domain` source; /etc/mailname */
 	int	 domain_is_mailname;	/* `domain` came from mailname_file */
+	char	*metrics_file;		/* Prometheus textfile, "" = off */
+	int	 metrics_interval;	/* seconds between metrics_file writes */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */
