@@ -4,6 +4,7 @@
 #   make demo       end-to-end demo against the local SES stand-in
 #   make bench      benchmarks (not tests)
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, SPOOLDIR honoured
+#   make uninstall  the same variables; PURGE=1 also removes spool and config
 
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
@@ -131,9 +132,33 @@ install: all
 	[ "$(SETUP)" = no ] || ./packaging/postinst-spool.sh "$(DESTDIR)$(SPOOLDIR)" "$(RELAYUSER)" \
 		"$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
 
+# uninstall: removes what install put in place.  The three links go only
+# while they still point at our intake binary (another MTA installed since
+# keeps its own).  The spool (queued mail) and the config stay unless
+# PURGE=1; the relay user stays (its uid may own files elsewhere).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sesrelay $(DESTDIR)$(LIBEXECDIR)/sendmail
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	for l in $(SBINDIR)/sendmail $(BINDIR)/mailq $(BINDIR)/newaliases; do \
+		if [ "$$(readlink $(DESTDIR)$$l)" = ../lib/sesrelay/sendmail ]; then \
+			rm -f $(DESTDIR)$$l; \
+		elif [ -e $(DESTDIR)$$l ] || [ -L $(DESTDIR)$$l ]; then \
+			echo "uninstall: kept $(DESTDIR)$$l: it is not sesrelay's"; fi; \
+	done
+	for m in man/*.[158]; do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(UNITDIR)/sesrelay.service
+	@if [ "$(PURGE)" = 1 ]; then \
+		rm -rf $(DESTDIR)$(SPOOLDIR) $(DESTDIR)$(SYSCONFDIR)/sesrelay; \
+		echo "uninstall: PURGE=1: removed the spool $(DESTDIR)$(SPOOLDIR) (with any queued mail) and $(DESTDIR)$(SYSCONFDIR)/sesrelay"; \
+	else \
+		echo "uninstall: kept the spool $(DESTDIR)$(SPOOLDIR) (queued mail) and the config $(DESTDIR)$(SYSCONFDIR)/sesrelay; 'make uninstall PURGE=1' removes them too"; \
+	fi
+	@echo "uninstall: the $(RELAYUSER) user and group are kept (userdel $(RELAYUSER) removes them)"
+
 clean:
 	rm -rf build build-asan
 
-.PHONY: all unit check demo bench lint install clean
+.PHONY: all unit check demo bench lint install uninstall clean
 
 -include $(LIB_OBJS:.o=.d) $(INTAKE_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)
