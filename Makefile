@@ -6,6 +6,7 @@
 #   make fuzz       libFuzzer targets (clang) in build-fuzz/fuzz/; make fuzz-run
 #                   FUZZ_SECONDS=N runs each for N seconds (test/fuzz/README.md)
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, SPOOLDIR honoured
+#   make uninstall  the same variables; PURGE=1 also removes spool and config
 
 PREFIX     ?= /usr
 SBINDIR    ?= $(PREFIX)/sbin
@@ -46,7 +47,10 @@ INTAKE_SRCS = \
 	relay/qid.c \
 	relay/config.c \
 	relay/log.c \
-	relay/util.c
+	relay/util.c \
+	relay/aliases.c \
+	relay/newaliases.c \
+	relay/rewrite.c
 
 # Everything else goes into the library that sesrelay and the unit tests use.
 LIB_SRCS  = $(filter-out relay/sendmail.c relay/sesrelay.c,$(wildcard relay/*.c))
@@ -132,6 +136,30 @@ install: all
 	[ "$(SETUP)" = no ] || ./packaging/postinst-spool.sh "$(DESTDIR)$(SPOOLDIR)" "$(RELAYUSER)" \
 		"$(DESTDIR)$(LIBEXECDIR)/sendmail" "$(DESTDIR)$(SYSCONFDIR)/sesrelay"
 
+# uninstall: removes what install put in place.  The three links go only
+# while they still point at our intake binary (another MTA installed since
+# keeps its own).  The spool (queued mail) and the config stay unless
+# PURGE=1; the relay user stays (its uid may own files elsewhere).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sesrelay $(DESTDIR)$(LIBEXECDIR)/sendmail
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	for l in $(SBINDIR)/sendmail $(BINDIR)/mailq $(BINDIR)/newaliases; do \
+		if [ "$$(readlink $(DESTDIR)$$l)" = ../lib/sesrelay/sendmail ]; then \
+			rm -f $(DESTDIR)$$l; \
+		elif [ -e $(DESTDIR)$$l ] || [ -L $(DESTDIR)$$l ]; then \
+			echo "uninstall: kept $(DESTDIR)$$l: it is not sesrelay's"; fi; \
+	done
+	for m in man/*.[158]; do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(UNITDIR)/sesrelay.service
+	@if [ "$(PURGE)" = 1 ]; then \
+		rm -rf $(DESTDIR)$(SPOOLDIR) $(DESTDIR)$(SYSCONFDIR)/sesrelay; \
+		echo "uninstall: PURGE=1: removed the spool $(DESTDIR)$(SPOOLDIR) (with any queued mail) and $(DESTDIR)$(SYSCONFDIR)/sesrelay"; \
+	else \
+		echo "uninstall: kept the spool $(DESTDIR)$(SPOOLDIR) (queued mail) and the config $(DESTDIR)$(SYSCONFDIR)/sesrelay; 'make uninstall PURGE=1' removes them too"; \
+	fi
+	@echo "uninstall: the $(RELAYUSER) user and group are kept (userdel $(RELAYUSER) removes them)"
+
 clean:
 	rm -rf build build-asan build-fuzz
 
@@ -157,6 +185,6 @@ $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(BUILD)/libsesrelay.a
 fuzz-run: fuzz
 	./test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-.PHONY: all unit check demo bench lint install clean fuzz fuzz-bins fuzz-run
+.PHONY: all unit check demo bench lint install uninstall clean fuzz fuzz-bins fuzz-run
 
 -include $(LIB_OBJS:.o=.d) $(INTAKE_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)

@@ -16,6 +16,7 @@
 #include "checkconf.h"
 #include "cli.h"
 #include "config.h"
+#include "newaliases.h"
 #include "util.h"
 
 static int nwarn;
@@ -76,6 +77,19 @@ check_combinations(const struct config *cf)
 	}
 }
 
+/* An alias that maps nowhere fails its mail at delivery: say so now. */
+static void
+check_aliases(const struct config *cf)
+{
+	struct alias_check c;
+	size_t i;
+
+	newaliases_check(cf, NULL, &c);
+	for (i = 0; i < c.nproblems; i++)
+		warn(cf, "%s%s", c.problems[i], "");
+	newaliases_free(&c);
+}
+
 int
 cmd_check_config(int argc, char **argv, struct config *cf)
 {
@@ -94,6 +108,7 @@ cmd_check_config(int argc, char **argv, struct config *cf)
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
 	check_combinations(cf);
+	check_aliases(cf);
 	if (nwarn)
 		printf("%s: ok, with %d warning%s\n", cf->path, nwarn, nwarn > 1 ? "s" : "");
 	else

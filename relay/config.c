@@ -70,6 +70,10 @@ static const struct key keys[] = {
 	{ "status_warn_age",	K_LONG,	O(status_warn_age), NULL, 3600, 60, 60 * 86400 },
 	{ "mail_from_domain",	K_STR,	O(mail_from_domain), "", 0, 0, 0 },
 	{ "dkim_tokens",	K_STRLIST, O(dkim_tokens), NULL, 0, 0, 0 },
+	{ "aliases_file",	K_STR,	O(aliases_file), "/etc/aliases", 0, 0, 0 },
+	{ "mailname_file",	K_STR,	O(mailname_file), "/etc/mailname", 0, 0, 0 },
+	{ "metrics_file",	K_STR,	O(metrics_file), "", 0, 0, 0 },
+	{ "metrics_interval",	K_INT,	O(metrics_interval), NULL, 30, 1, 3600 },
 };
 #undef O
 
@@ -242,6 +246,34 @@ load_setting(struct config *cf, const char *file, config_setting_t *s,
 	return 0;
 }
 
+/* The first line of /etc/mailname (Debian policy: the host's mail
+ * domain), or NULL when the file is missing or does not hold a name. */
+static char *
+read_mailname(const char *path)
+{
+	char buf[256], *p;
+	size_t n;
+	FILE *fp;
+
+	if (*path == '\0' || (fp = fopen(path, "re")) == NULL)
+		return NULL;
+	p = fgets(buf, sizeof(buf), fp);
+	fclose(fp);
+	if (p == NULL)
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strcspn(p, " \t");
+	if (p[n + strspn(p + n, " \t")] != '\0')
+		return NULL;	/* two words: not a domain name */
+	p[n] = '\0';
+	if (*p == '\0' || strspn(p, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(p))
+		return NULL;
+	return xstrdup(p);
+}
+
 static int
 validate(struct config *cf, const char *file, char *err, size_t errlen)
 {
@@ -270,7 +302,10 @@ validate(struct config *cf, const char *file, char *err, size_t errlen)
 	}
 	if (cf->domain[0] == '\0') {
 		free(cf->domain);
-		cf->domain = host_fqdn();
+		cf->domain = read_mailname(cf->mailname_file);
+		cf->domain_is_mailname = cf->domain != NULL;
+		if (cf->domain == NULL)
+			cf->domain = host_fqdn();
 	}
 	if (cf->helo_name[0] == '\0') {
 		free(cf->helo_name);

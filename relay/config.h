@@ -17,7 +17,7 @@ struct config {
 	/* intake and spool */
 	char	*spool_dir;		/* SESRELAY_SPOOL */
 	char	*relay_user;		/* SESRELAY_USER: owns the spool, runs the daemon */
-	char	*domain;		/* for bare local names; default: host's FQDN */
+	char	*domain;		/* for bare local names; default: mailname_file, else host name */
 	long	 max_message_size;	/* octets as stored; default 40 MB (SES) */
 	long	 min_free_space;	/* refuse intake below this many free octets */
 	char	*log_file;		/* optional copy of log lines ("" = off) */
@@ -59,6 +59,13 @@ struct config {
 	char	*mail_from_domain;	/* custom MAIL FROM domain, for doctor */
 	char	**dkim_tokens;		/* Easy DKIM tokens, for doctor */
 	size_t	 ndkim_tokens;
+
+	/* Debian integration */
+	char	*aliases_file;		/* aliases(5) file, "" = none; /etc/aliases */
+	char	*mailname_file;		/* default `domain` source; /etc/mailname */
+	int	 domain_is_mailname;	/* `domain` came from mailname_file */
+	char	*metrics_file;		/* Prometheus textfile, "" = off */
+	int	 metrics_interval;	/* seconds between metrics_file writes */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "doctor_dns.h"
+#include "newaliases.h"
 #include "spool.h"
 #include "util.h"
 
@@ -88,6 +89,25 @@ check_config(const struct config *cf, char **password)
 	if ((*password)[0] == 'A' && strlen(*password) == 44)
 		step(2, "derive a new one: sesrelay smtp-password --region REGION",
 		    "the password looks like a deprecated Signature Version 2 SMTP password");
+}
+
+/* Local names (cron's root) must reach an address SES can deliver to. */
+static void
+check_aliases(const struct config *cf)
+{
+	struct alias_check c;
+	size_t i;
+
+	newaliases_check(cf, NULL, &c);
+	for (i = 0; i < c.nproblems; i++)
+		step(1, i + 1 == c.nproblems ? "edit the alias, or map the name in "
+		    "sesrelay.conf's 'aliases'; 'newaliases' shows where each name goes" :
+		    NULL, "aliases: %s", c.problems[i]);
+	if (c.nproblems == 0)
+		step(0, NULL, "aliases: %zu local name%s, each maps to an address%s%s",
+		    c.names, c.names == 1 ? "" : "s", *cf->default_recipient ?
+		    "; others go to " : "", cf->default_recipient);
+	newaliases_free(&c);
 }
 
 static void
@@ -473,6 +493,7 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 	}
 	puts("sesrelay doctor");
 	check_config(cf, &password);
+	check_aliases(cf);
 	check_spool(cf);
 	check_daemon(cf);
 	if (resolve(cf, &ai) == 0) {

@@ -377,6 +377,8 @@ next_wakeup(struct runner *r)
 		t = r->paused_until;
 	if (r->held && r->next_probe < t)
 		t = r->next_probe;
+	if (*r->cf->metrics_file && r->metrics_due < t)
+		t = r->metrics_due;
 	/* Due messages matter only when a worker is free: otherwise the end
 	 * of a transfer (the wake pipe) is what wakes us, not a busy loop. */
 	if (!r->held && r->paused_until <= now && !r->pool_restart &&
@@ -431,6 +433,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	    IN_CREATE | IN_MOVED_TO | IN_DELETE) == -1)
 		log_warn("inotify on %s (falling back to rescans)", r.sp.maildrop);
 	spool_status_load(&r.sp, &r.qs);
+	metrics_counters_load(&r.sp, &r.counts);	/* absent: from 0 */
 	r.qs.held_since = 0;
 	r.qs.hold_reason[0] = '\0';
 	r.qs.throttled_until = 0;
@@ -463,6 +466,7 @@ runner_run(struct config *cf, int once, int sigfd)
 		}
 		if (r.qs_dirty)
 			save_status(&r);
+		r.metrics_due = metrics_tick(cf, &r.sp, &r.counts, now_sec(), r.metrics_due, 0);
 		if (r.stopping && smtp_pool_busy(r.pool) == 0 && r.active == NULL)
 			break;
 		if (r.once && nothing_left_now(&r))
@@ -495,6 +499,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	if (r.unsynced)
 		spool_sync_removals(&r.sp);
 	save_status(&r);
+	metrics_tick(cf, &r.sp, &r.counts, now_sec(), r.metrics_due, 1);
 	if (r.held && once)
 		rc = EXIT_TEMPFAIL;
 	free(r.q);

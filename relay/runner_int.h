@@ -6,6 +6,7 @@
 #define SESRELAY_RUNNER_INT_H
 
 #include "envelope.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "smtp.h"
 #include "spool.h"
@@ -61,6 +62,8 @@ struct runner {
 	struct ratelimit rl;
 	struct queue_status qs;
 	int		 qs_dirty;
+	struct metrics_counters counts;	/* for metrics.c */
+	double		 metrics_due;
 };
 
 /* runner.c */

@@ -101,6 +101,9 @@ apply(struct runner *r, struct active *a, size_t i, const char *wire,
 		    "last reply: %s", rs->attempts, (now - a->e.arrival) / 86400, reply);
 		reply = text;
 	}
+	if (counted || rs->status != RCPT_PENDING)
+		metrics_count(&r->counts, rs->status == RCPT_SENT ? METRICS_SENT :
+		    rs->status == RCPT_FAILED ? METRICS_BOUNCED : METRICS_DEFERRED);
 	state_set_str(&rs->reply, reply);
 	state_add_log(&a->st, (long)now, rs->addr, status, reply);
 	snprintf(shown, sizeof(shown), "%s%.900s", c->maybe_sent ?
@@ -157,6 +160,7 @@ runner_msg_finish(struct runner *r, struct active *a)
 		} else {
 			if (spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1) == -1)
 				log_warn("%s: cannot move to %s", a->id, r->sp.failed);
+			metrics_count_failed_message(&r->counts);
 			switch (bounce_queue(r->cf, &r->sp, a->id, a->fd, &a->e, &a->st,
 			    newid, err, sizeof(err))) {
 			case 0:
@@ -324,6 +328,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 		qe->due = INFINITY;
 		goto skip;
 	}
+	rewrite_expand_state(r->cf, a->id, &a->st, (long)now);
 	for (i = 0; i < a->st.nrcpts; i++)
 		pending_due += a->st.rcpts[i].status == RCPT_PENDING &&
 		    (double)a->st.rcpts[i].next_attempt <= now + 0.5;

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "intake.h"
 #include "log.h"
+#include "newaliases.h"
 #include "smtpd_stdio.h"
 #include "spool.h"
 #include "util.h"
@@ -255,10 +256,6 @@ main(int argc, char **argv)
 	case MODE_FLUSH:
 		exec_tool(&a, "flush", a.flush_id);
 		break;
-	case MODE_ALIASES:
-		puts("newaliases: nothing to do: sesrelay reads its aliases from "
-		    "sesrelay.conf (aliases = { root = \"you@example.com\"; };)");
-		return 0;
 	default:
 		break;
 	}
@@ -273,6 +270,10 @@ main(int argc, char **argv)
 	config_defaults(&cf);
 	if (config_load(&cf, conf, conf != a.conf, err, sizeof(err)) == -1)
 		fatalx(EXIT_CONFIG, "%s (fix the configuration; see sesrelay.conf(5))", err);
+	if (a.mode == MODE_ALIASES) {	/* newaliases, -bi: check and show */
+		set_group(0);
+		return newaliases_main(&cf);
+	}
 	/* The log file is opened with the group still held, so a file the
 	 * daemon shares with sendmail (sesrelay:sesrelay 0660) takes the line
 	 * of a www-data caller too.  A privileged run never creates it: the

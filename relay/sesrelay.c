@@ -27,6 +27,7 @@ usage(void)
 	    "  doctor [--from addr]       check config, network, TLS, AUTH and DNS\n"
 	    "  smtp-password --region R   derive the SES SMTP password (secret on stdin)\n"
 	    "  check-config               validate the configuration file\n"
+	    "  metrics                    Prometheus metrics of the queue and the daemon\n"
 	    "  setup                      create the spool with its owners and modes\n"
 	    "see sesrelay(8)\n", stderr);
 	exit(EXIT_USAGE);
@@ -58,6 +59,7 @@ static const struct command {
 	{ "doctor",		cmd_doctor,		0 },
 	{ "smtp-password",	cmd_smtp_password,	0 },
 	{ "check-config",	cmd_check_config,	1 },
+	{ "metrics",		cmd_metrics,		0 },
 	{ "setup",		cmd_setup,		0 },
 };
 

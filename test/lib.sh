@@ -50,6 +50,9 @@ t_setup() {
 		echo "relay_user = \"$RELAY_USER\";"
 		echo "domain = \"host.test\";"
 		echo "log_file = \"$LOG\";"
+		# Never the host's own files: a test writes these when it needs them.
+		echo "aliases_file = \"$TROOT/aliases\";"
+		echo "mailname_file = \"$TROOT/mailname\";"
 		local l; for l in "$@"; do echo "$l"; done
 	} >"$CONF"
 	"$SESRELAY" -C "$CONF" setup >/dev/null || t_fail "sesrelay setup"

@@ -122,6 +122,8 @@ setup(void **unused)
 	cf.sender = strdup("noreply@example.com");
 	free(cf.default_recipient);
 	cf.default_recipient = strdup("catchall@example.com");
+	free(cf.aliases_file);
+	cf.aliases_file = strdup("");	/* not the host's /etc/aliases */
 	cf.rewrite_from = 1;
 	cf.aliases = al;
 	cf.naliases = 1;

@@ -188,6 +188,7 @@ setup(void **unused)
 	set(&cf.domain, "host.test");
 	set(&cf.sender, "noreply@example.com");
 	set(&cf.default_recipient, "");
+	set(&cf.aliases_file, "");	/* not the host's /etc/aliases */
 	cf.rewrite_from = 1;
 	cf.aliases = al;
 	cf.naliases = sizeof(al) / sizeof(al[0]);
