@@ -70,6 +70,8 @@ static const struct key keys[] = {
 	{ "status_warn_age",	K_LONG,	O(status_warn_age), NULL, 3600, 60, 60 * 86400 },
 	{ "mail_from_domain",	K_STR,	O(mail_from_domain), "", 0, 0, 0 },
 	{ "dkim_tokens",	K_STRLIST, O(dkim_tokens), NULL, 0, 0, 0 },
+	{ "history_retention_days", K_INT, O(history_retention_days), NULL, 30, 1, 3650 },
+	{ "history_max_mb",	K_LONG,	O(history_max_mb), NULL, 2048, 1, 1024 * 1024 },
 };
 #undef O
 

@@ -59,6 +59,10 @@ struct config {
 	char	*mail_from_domain;	/* custom MAIL FROM domain, for doctor */
 	char	**dkim_tokens;		/* Easy DKIM tokens, for doctor */
 	size_t	 ndkim_tokens;
+
+	/* sent-mail history and SES events (history.h, events.h) */
+	int	 history_retention_days;	/* rows older than this are removed */
+	long	 history_max_mb;	/* size bound of the history database */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */

@@ -28,6 +28,7 @@ usage(void)
 	    "  smtp-password --region R   derive the SES SMTP password (secret on stdin)\n"
 	    "  check-config               validate the configuration file\n"
 	    "  setup                      create the spool with its owners and modes\n"
+	    "  trace [--since W] [--json] QUERY  what happened to sent mail\n"
 	    "see sesrelay(8)\n", stderr);
 	exit(EXIT_USAGE);
 }
@@ -59,6 +60,7 @@ static const struct command {
 	{ "smtp-password",	cmd_smtp_password,	0 },
 	{ "check-config",	cmd_check_config,	1 },
 	{ "setup",		cmd_setup,		0 },
+	{ "trace",		cmd_trace,		0 },
 };
 
 int
