@@ -13,8 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "config.h"
 #include "events.h"
@@ -99,44 +97,63 @@ text_step(void *arg, const struct trace_step *s)
 		printf("      hint: %s\n", hint);
 }
 
-/* ---- JSON output ----------------------------------------------------------- */
+/* ---- JSON output (printed as it comes, like the queue list) ----------------- */
 
-static json_t *
-jtime(double t)
+struct jout {
+	int	 msgs, steps;
+};
+
+static void
+jkey(const char *sep, const char *key, const char *value)
+{
+	printf("%s\"%s\":", sep, key);
+	json_str(stdout, value);
+}
+
+static void
+jtime(const char *key, double t)
 {
 	char buf[32];
 
-	return t > 0 ? json_string(qlist_time((long)t, buf, sizeof(buf))) : json_null();
+	printf(",\"%s\":", key);
+	if (t > 0)
+		printf("\"%s\"", qlist_time((long)t, buf, sizeof(buf)));
+	else
+		fputs("null", stdout);
 }
 
 static void
 json_msg(void *arg, const struct trace_msg *m)
 {
-	json_t *o = json_pack("{s:s, s:s, s:o}", "queue_id", m->qid, "message_id",
-	    m->msgid, "steps", json_array());
+	struct jout *j = arg;
 
+	printf("%s\n {", j->msgs++ ? "]}," : "[");
+	jkey("", "queue_id", m->qid);
+	jkey(",", "message_id", m->msgid);
 	if (m->size >= 0) {
-		json_t *more = json_pack("{s:s, s:s, s:I, s:I, s:o}", "sender", m->sender,
-		    "submitted_by", m->user, "uid", (json_int_t)m->uid, "size",
-		    (json_int_t)m->size, "submitted", jtime(m->arrival));
-
-		json_object_update(o, more);
-		json_decref(more);
+		jkey(",", "sender", m->sender);
+		jkey(",", "submitted_by", m->user);
+		printf(",\"uid\":%ld,\"size\":%ld", m->uid, m->size);
+		jtime("submitted", m->arrival);
 	}
-	json_array_append_new(arg, o);
+	fputs(",\"steps\":[", stdout);
+	j->steps = 0;
 }
 
 static void
 json_step(void *arg, const struct trace_step *s)
 {
-	json_t *msg = json_array_get(arg, json_array_size(arg) - 1);
+	struct jout *j = arg;
 	const char *hint = events_hint(s->type, s->kind, s->subtype, s->status, s->diag);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s}", "recipient", s->rcpt,
-	    "event", s->type, "status", strcmp(s->type, "Sent") == 0 ? "sent" :
-	    events_status_word(s->type), "time", jtime(s->time), "ses_message_id",
-	    s->ses_id);
 
-#define OPT(k, v) if (*(v)) json_object_set_new(o, k, json_string(v))
+	printf("%s\n  {", j->steps++ ? "," : "");
+	jkey("", "recipient", s->rcpt);
+	jkey(",", "event", s->type);
+	jkey(",", "status", strcmp(s->type, "Sent") == 0 ? "sent" :
+	    events_status_word(s->type));
+	jtime("time", s->time);
+	jkey(",", "ses_message_id", s->ses_id);
+#define OPT(k, v) if (*(v)) jkey(",", k, v)
 	OPT("type", s->kind);
 	OPT("subtype", s->subtype);
 	OPT("dsn", s->status);
@@ -145,10 +162,10 @@ json_step(void *arg, const struct trace_step *s)
 	OPT("remote_mta_ip", s->remote_ip);
 #undef OPT
 	if (s->expires > 0)
-		json_object_set_new(o, "expires", jtime(s->expires));
+		jtime("expires", s->expires);
 	if (hint)
-		json_object_set_new(o, "hint", json_string(hint));
-	json_array_append_new(json_object_get(msg, "steps"), o);
+		jkey(",", "hint", hint);
+	putchar('}');
 }
 
 int
@@ -161,7 +178,7 @@ cmd_trace(int argc, char **argv, struct config *cf)
 	};
 	struct history *h;
 	struct trace_cb cb;
-	json_t *all = NULL;
+	struct jout jo = { 0, 0 };
 	char err[1024];
 	double since = 0, now = now_sec();
 	int ch, json = 0, n;
@@ -189,20 +206,16 @@ cmd_trace(int argc, char **argv, struct config *cf)
 		fprintf(stderr, "sesrelay: %s\n", err);
 		return EXIT_NOINPUT;
 	}
-	if (json) {
-		all = json_array();
-		cb = (struct trace_cb){ json_msg, json_step, all };
-	} else
+	if (json)
+		cb = (struct trace_cb){ json_msg, json_step, &jo };
+	else
 		cb = (struct trace_cb){ text_msg, text_step, NULL };
 	n = history_trace(h, argv[optind], since, TRACE_LIMIT, &cb);
 	if (n < 0)
 		fprintf(stderr, "sesrelay: cannot read the history: %s\n", history_error(h));
 	history_close(h);
-	if (json) {
-		json_dumpf(all, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-		putchar('\n');
-		json_decref(all);
-	}
+	if (json)
+		puts(jo.msgs ? "]}\n]" : "[]");
 	if (n == 0 && !json)
 		fprintf(stderr, "sesrelay: no sent mail matches '%s'%s (queue id, "
 		    "Message-ID, SES message id or recipient address)\n", argv[optind],
