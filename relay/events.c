@@ -181,7 +181,6 @@ fill(json_t *rec, struct ses_event *ev, char *err, size_t errlen)
 		return EVP_MALFORMED;
 	}
 	ev->source = addr_of(json_object_get(mail, "source"));
-	ev->tag_qid = tag_of(mail, EV_TAG_QID);
 	ev->tag_host = tag_of(mail, EV_TAG_HOST);
 	obj = json_object_get(rec, types[k].object);
 	ev->time = iso_time(json_object_get(obj, "timestamp"));
@@ -257,7 +256,6 @@ events_free(struct ses_event *ev)
 	free(ev->mta);
 	free(ev->remote_ip);
 	free(ev->smtp_response);
-	free(ev->tag_qid);
 	free(ev->tag_host);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -330,7 +328,7 @@ log_event(const struct ses_event *ev, const struct ev_rcpt *r, const char *qid)
 		snprintf(detail, sizeof(detail), "%.28s%s%.28s: ", ev->kind,
 		    *ev->kind && *ev->subtype ? "/" : "", ev->subtype);
 	log_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, ses_id=%s, status=%s "
-	    "(%s%s)%s%s", qid, r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
+	    "(%s%s)%s%s", *qid ? qid : "-", r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
 	    ev->remote_ip : "none", ev->time - ev->mail_time, *r->status ? r->status :
 	    ev->type == EV_DELIVERY ? "2.0.0" : "-", ev->ses_id,
 	    events_status_word(ev->type_name), detail, words, hint ? " hint: " : "",
@@ -352,7 +350,9 @@ match(struct history *h, const struct ses_event *ev, const char *host_tag,
 		    qidlen)) != 0)
 			return rc;
 	if (host_tag && *host_tag && strcmp(ev->tag_host, host_tag) == 0) {
-		snprintf(qid, qidlen, "%s", *ev->tag_qid ? ev->tag_qid : "unknown");
+		/* Ours, before its 250 was recorded (or the history lost it):
+		 * stored without a queue id, which history_add_sent fills in. */
+		qid[0] = '\0';
 		return 1;
 	}
 	return 0;

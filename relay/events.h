@@ -39,14 +39,12 @@ struct ses_event {
 	char		*remote_ip;	/* remoteMtaIp */
 	char		*smtp_response;	/* delivery.smtpResponse */
 	double		 expires;	/* deliveryDelay.expirationTime */
-	char		*tag_qid;	/* mail.tags.queue_id[0] */
 	char		*tag_host;	/* mail.tags.sesrelay_host[0] */
 	struct ev_rcpt	*rcpts;
 	size_t		 nrcpts;
 };
 
-/* Tag names sesrelay puts on every message (and reads back). */
-#define EV_TAG_QID	"queue_id"
+/* The tag sesrelay puts on every message (rewrite.c) and reads back. */
 #define EV_TAG_HOST	"sesrelay_host"
 
 enum ev_parse {

@@ -30,7 +30,7 @@
 
 struct history {
 	sqlite3		*db;
-	sqlite3_stmt	*add_sent, *add_event, *find_sent;
+	sqlite3_stmt	*add_sent, *add_event, *find_sent, *claim;
 };
 
 static const char schema[] =
@@ -130,7 +130,9 @@ history_open(const char *spool_dir, enum history_mode mode, char *err, size_t er
 	    "type, time, kind, subtype, status, diag, mta, remote_ip, expires) VALUES "
 	    "(?,?,?,?,?,?,?,?,?,?,?,?)") == -1 ||
 	    prepare(h, &h->find_sent, "SELECT qid FROM sent WHERE ses_id = ? AND "
-	    "rcpt = ? LIMIT 1") == -1) {
+	    "rcpt = ? LIMIT 1") == -1 ||
+	    prepare(h, &h->claim, "UPDATE events SET qid = ?1 WHERE ses_id = ?2 AND "
+	    "rcpt = ?3 AND qid = ''") == -1) {
 		snprintf(err, errlen, "%s: %s (written by another version?)", path,
 		    sqlite3_errmsg(h->db));
 		goto fail;
@@ -149,6 +151,7 @@ history_close(struct history *h)
 	sqlite3_finalize(h->add_sent);
 	sqlite3_finalize(h->add_event);
 	sqlite3_finalize(h->find_sent);
+	sqlite3_finalize(h->claim);
 	sqlite3_close(h->db);
 	free(h);
 }
@@ -186,7 +189,13 @@ history_add_sent(struct history *h, const struct history_sent *s)
 	sqlite3_bind_int64(st, 9, s->uid);
 	sqlite3_bind_double(st, 10, s->arrival);
 	sqlite3_bind_int64(st, 11, s->size);
-	return run(st);
+	if (run(st) == -1)
+		return -1;
+	/* Events that came before this 250 was recorded now have a queue id. */
+	bind_text(h->claim, 1, s->qid);
+	bind_text(h->claim, 2, s->ses_id);
+	bind_text(h->claim, 3, s->rcpt);
+	return run(h->claim);
 }
 
 int

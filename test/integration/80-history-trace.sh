@@ -81,3 +81,17 @@ tr two@example.com 2>/dev/null; t_eq $? 1 "a 31-day-old record is gone"
 tr one@example.com >/dev/null || t_fail "recent record kept"
 tr three@example.com >/dev/null || t_fail "new record"
 t_grep 'sent-mail history: 1 old record(s) removed' "$LOG"
+
+# The configuration set and tags are checked when the file is loaded.
+bad=$TROOT/bad.conf
+cp "$CONF" "$bad"; echo 'configuration_set = "has space";' >>"$bad"
+"$SESRELAY" -C "$bad" check-config >"$TROOT/out" 2>&1; t_eq $? 78 "bad configuration_set: exit 78"
+t_grep "'configuration_set' must be 1-64 letters, digits" "$TROOT/out"
+cp "$CONF" "$bad"; echo 'message_tags = "app=ok, bad tag=x";' >>"$bad"
+"$SESRELAY" -C "$bad" check-config >"$TROOT/out" 2>&1; t_eq $? 78 "bad message_tags: exit 78"
+t_grep "'message_tags' must be \"name=value, ...\"" "$TROOT/out"
+cp "$CONF" "$bad"; echo 'message_tags = "sesrelay_host=x";' >>"$bad"
+"$SESRELAY" -C "$bad" check-config >/dev/null 2>&1; t_eq $? 78 "sesrelay_host is reserved"
+cp "$CONF" "$bad"; printf 'configuration_set = "relay";\nmessage_tags = "app=web, env=prod";\n' >>"$bad"
+"$SESRELAY" -C "$bad" check-config >/dev/null 2>&1 || t_fail "valid set and tags refused"
+t_ok "valid configuration_set and message_tags accepted"

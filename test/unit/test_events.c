@@ -28,7 +28,7 @@ static const char BOUNCE[] =
     "\"source\":\"relay@example.org\",\"sourceArn\":\"arn:aws:ses:eu-west-1:123456789012:identity/example.org\","
     "\"sendingAccountId\":\"123456789012\",\"destination\":[\"nobody@example.net\"],\"headersTruncated\":false,"
     "\"commonHeaders\":{\"from\":[\"relay@example.org\"],\"to\":[\"nobody@example.net\"],\"subject\":\"Report\"},"
-    "\"tags\":{\"ses:configuration-set\":[\"relay\"],\"queue_id\":[\"4f2a9c0000000001\"],\"sesrelay_host\":[\"web1\"]}},"
+    "\"tags\":{\"ses:configuration-set\":[\"relay\"],\"sesrelay_host\":[\"web1\"]}},"
     "\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"NoEmail\","
     "\"bouncedRecipients\":[{\"emailAddress\":\"nobody@example.net\",\"action\":\"failed\",\"status\":\"5.1.1\","
     "\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}],"
@@ -119,7 +119,6 @@ parse_bounce(void **unused)
 	assert_string_equal(ev.kind, "Permanent");
 	assert_string_equal(ev.subtype, "NoEmail");
 	assert_string_equal(ev.mta, "dsn; a1-2.smtp-out.eu-west-1.amazonses.com");
-	assert_string_equal(ev.tag_qid, "4f2a9c0000000001");
 	assert_string_equal(ev.tag_host, "web1");
 	assert_int_equal(ev.nrcpts, 1);
 	assert_string_equal(ev.rcpts[0].addr, "nobody@example.net");
@@ -143,7 +142,7 @@ parse_delivery_delay_complaint(void **unused)
 	assert_string_equal(ev.rcpts[0].addr, "user@example.net");
 	assert_string_equal(ev.smtp_response, "250 2.0.0 OK queued");
 	assert_string_equal(ev.remote_ip, "192.0.2.25");
-	assert_string_equal(ev.tag_qid, "");
+	assert_string_equal(ev.tag_host, "");
 	assert_true(ev.time - ev.mail_time > 1.19 && ev.time - ev.mail_time < 1.21);
 	events_free(&ev);
 
@@ -431,12 +430,13 @@ ingest_before_250_and_other_host(void **state)
 	struct history_rates r;
 	char *other;
 
-	/* Our host tag: stored under the tagged queue id before our 250 row. */
+	/* Our host tag: stored before our 250 row, without a queue id... */
 	assert_int_equal(ingest(f, BOUNCE), EVO_STORED);
-	assert_true(log_has(f, "4f2a9c0000000001: to=<nobody@example.net>, relay=dsn; "
+	assert_true(log_has(f, "-: to=<nobody@example.net>, relay=dsn; "
 	    "a1-2.smtp-out.eu-west-1.amazonses.com, delay=2.50, dsn=5.1.1, ses_id="
 	    "0100018e1a2b3c4d-aaaa-000000, status=bounced (Permanent/NoEmail: smtp; "
 	    "550 5.1.1 user unknown) hint: the address does not exist"));
+	/* ...which the 250's record then gives it. */
 	sent(f, "4f2a9c0000000001", "0100018e1a2b3c4d-aaaa-000000", "nobody@example.net");
 	assert_int_equal(history_trace(f->h, "nobody@example.net", 0, 10, &cb), 1);
 	assert_string_equal(s.qids[0], "4f2a9c0000000001");
