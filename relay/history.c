@@ -272,6 +272,14 @@ scalar(struct history *h, const char *sql, const char *text, double d)
 	return v;
 }
 
+int
+history_known(struct history *h, const char *qid)
+{
+	long v = scalar(h, "SELECT EXISTS (SELECT 1 FROM sent WHERE qid = ?)", qid, 0);
+
+	return v < 0 ? -1 : v > 0;
+}
+
 long
 history_counter(struct history *h, const char *name)
 {

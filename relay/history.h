@@ -93,6 +93,9 @@ int	history_add_event(struct history *h, const struct history_event *ev);
 int	history_find_sent(struct history *h, const char *ses_id, const char *rcpt,
 	    char *qid, size_t qidlen);
 
+/* 1 when SES accepted at least one recipient of queue id qid, 0 not, -1. */
+int	history_known(struct history *h, const char *qid);
+
 /* Counters kept in the database (unknown and malformed events). */
 int	history_counter_add(struct history *h, const char *name, long n);
 long	history_counter(struct history *h, const char *name);
