@@ -74,6 +74,14 @@ static const struct key keys[] = {
 	{ "mailname_file",	K_STR,	O(mailname_file), "/etc/mailname", 0, 0, 0 },
 	{ "metrics_file",	K_STR,	O(metrics_file), "", 0, 0, 0 },
 	{ "metrics_interval",	K_INT,	O(metrics_interval), NULL, 30, 1, 3600 },
+	{ "history_retention_days", K_INT, O(history_retention_days), NULL, 30, 1, 3650 },
+	{ "history_max_mb",	K_LONG,	O(history_max_mb), NULL, 2048, 1, 1024 * 1024 },
+	{ "configuration_set",	K_STR,	O(configuration_set), "", 0, 0, 0 },
+	{ "message_tags",	K_STR,	O(message_tags), "", 0, 0, 0 },
+	{ "host_tag",		K_STR,	O(host_tag), "", 0, 0, 0 },
+	{ "events_queue_url",	K_STR,	O(events_queue_url), "", 0, 0, 0 },
+	{ "sqs_endpoint",	K_STR,	O(sqs_endpoint), "", 0, 0, 0 },
+	{ "events_wait",	K_INT,	O(events_wait), NULL, 20, 0, 20 },
 };
 #undef O
 
@@ -274,6 +282,70 @@ read_mailname(const char *path)
 	return xstrdup(p);
 }
 
+/* SES tag names and values, configuration set names: [A-Za-z0-9_-]. */
+static int
+ses_token(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	if (len == 0 || len > max)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* configuration_set, message_tags and host_tag (default: the host name's
+ * first label, other characters turned into '_'). */
+static int
+validate_tags(struct config *cf, const char *file, char *err, size_t errlen)
+{
+	const char *p = cf->message_tags;
+	int bad = 0;
+
+	if (*cf->configuration_set && !ses_token(cf->configuration_set,
+	    strlen(cf->configuration_set), 64)) {
+		adderr(err, errlen, "%s: 'configuration_set' must be 1-64 letters, digits, "
+		    "'_' or '-' (an SES configuration set name)", file);
+		bad++;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ","), k;
+		const char *eq = memchr(p, '=', n), *a = p, *b;
+
+		while (a < p + n && *a == ' ')
+			a++;
+		b = p + n;
+		while (b > a && b[-1] == ' ')
+			b--;
+		k = eq ? (size_t)(eq - a) : 0;
+		if (eq == NULL || !ses_token(a, k, 256) || !ses_token(eq + 1,
+		    (size_t)(b - eq - 1), 256) || (k == 13 && strncmp(a, "sesrelay_host", 13) == 0)) {
+			adderr(err, errlen, "%s: 'message_tags' must be \"name=value, ...\" with "
+			    "names and values of letters, digits, '_' or '-' (sesrelay_host is "
+			    "set by sesrelay)", file);
+			bad++;
+			break;
+		}
+		p += n + (p[n] == ',');
+	}
+	if (*cf->host_tag == '\0') {
+		char *h = host_fqdn(), *c;
+
+		h[strcspn(h, ".")] = '\0';
+		for (c = h; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-')
+				*c = '_';
+		free(cf->host_tag);
+		cf->host_tag = *h ? h : (free(h), xstrdup("host"));
+	} else if (!ses_token(cf->host_tag, strlen(cf->host_tag), 256)) {
+		adderr(err, errlen, "%s: 'host_tag' must be letters, digits, '_' or '-'", file);
+		bad++;
+	}
+	return bad;
+}
+
 static int
 validate(struct config *cf, const char *file, char *err, size_t errlen)
 {
@@ -300,6 +372,7 @@ validate(struct config *cf, const char *file, char *err, size_t errlen)
 		adderr(err, errlen, "%s: 'default_recipient' must be a full address", file);
 		bad++;
 	}
+	bad += validate_tags(cf, file, err, errlen);
 	if (cf->domain[0] == '\0') {
 		free(cf->domain);
 		cf->domain = read_mailname(cf->mailname_file);

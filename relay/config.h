@@ -66,6 +66,15 @@ struct config {
 	int	 domain_is_mailname;	/* `domain` came from mailname_file */
 	char	*metrics_file;		/* Prometheus textfile, "" = off */
 	int	 metrics_interval;	/* seconds between metrics_file writes */
+	/* sent-mail history and SES events (history.h, events.h) */
+	int	 history_retention_days;	/* rows older than this are removed */
+	long	 history_max_mb;	/* size bound of the history database */
+	char	*configuration_set;	/* X-SES-CONFIGURATION-SET ("" = none) */
+	char	*message_tags;		/* "name=value, ..." for X-SES-MESSAGE-TAGS */
+	char	*host_tag;		/* this host's sesrelay_host tag; default: host name */
+	char	*events_queue_url;	/* SQS queue of the SES events ("" = off) */
+	char	*sqs_endpoint;		/* "" = the queue URL's host (tests: a stand-in) */
+	int	 events_wait;		/* long-poll seconds (0..20) */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "history.h"
 #include "privdrop.h"
 #include "qlist.h"
 #include "spool.h"
@@ -166,6 +167,22 @@ print_headers(int fd, const struct envelope *e)
 				printf("  %s\n", qlist_esc(line));
 }
 
+/* A message no longer queued because it was sent: say where its story
+ * continues.  1 when the history knows it. */
+static int
+sent_before(const struct spool *sp, const char *id)
+{
+	char err[512];
+	struct history *h = history_open(sp->dir, HISTORY_READ, err, sizeof(err));
+	int known = h ? history_known(h, id) : 0;
+
+	history_close(h);
+	if (known == 1)
+		printf("%s was sent and is no longer queued: 'sesrelay trace %s' shows "
+		    "its delivery history\n", id, id);
+	return known == 1;
+}
+
 static int
 cmd_show(int argc, char **argv, const struct spool *sp)
 {
@@ -182,6 +199,8 @@ cmd_show(int argc, char **argv, const struct spool *sp)
 	}
 	if (qlist_find(sp, argv[1], &area) == -1 ||
 	    (fd = spool_open(sp, area, argv[1], &e, err, sizeof(err))) == -1) {
+		if (sent_before(sp, argv[1]))
+			return 0;
 		fprintf(stderr, "sesrelay: no message %s in the queue\n", argv[1]);
 		return EXIT_NOINPUT;
 	}
@@ -209,6 +228,8 @@ cmd_show(int argc, char **argv, const struct spool *sp)
 			printf("    last reply: %s\n", qlist_esc(r->reply));
 		if (hint && r->status != RCPT_SENT)
 			printf("    hint: %s\n", qlist_esc(hint));
+		if (r->status == RCPT_SENT)
+			printf("    after SES: sesrelay trace %s\n", argv[1]);
 	}
 	if (st.nlog)
 		puts("History:");

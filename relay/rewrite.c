@@ -269,7 +269,9 @@ rewrite_headers(const struct config *cf, const char *hdr, size_t hlen,
 		}
 		field = xstrndup(p, (size_t)(q - p));
 		p = q < end ? q + 1 : end;
-		if (header_is(field, "Return-Path")) {
+		if (header_is(field, "Return-Path") || (*cf->configuration_set &&
+		    (header_is(field, "X-SES-CONFIGURATION-SET") ||
+		    header_is(field, "X-SES-MESSAGE-TAGS")))) {
 			free(field);
 			continue;
 		}
@@ -297,6 +299,17 @@ rewrite_headers(const struct config *cf, const char *hdr, size_t hlen,
 		put(&out, &len, &cap, "\n", 1);
 	}
 	free(from);
+	if (*cf->configuration_set) {
+		/* SES publishes this message's events to the configuration set
+		 * with these tags (sesrelay_host lets hosts sharing one topic
+		 * filter their own), and strips both headers before delivery. */
+		char *ses = xasprintf("X-SES-CONFIGURATION-SET: %s\nX-SES-MESSAGE-TAGS: "
+		    "sesrelay_host=%s%s%s\n", cf->configuration_set, cf->host_tag,
+		    *cf->message_tags ? ", " : "", cf->message_tags);
+
+		put(&out, &len, &cap, ses, strlen(ses));
+		free(ses);
+	}
 	*outlen = len;
 	return out;
 }

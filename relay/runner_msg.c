@@ -17,6 +17,7 @@
 #include "bounce.h"
 #include "classify.h"
 #include "config.h"
+#include "history.h"
 #include "log.h"
 #include "msgstream.h"
 #include "ratelimit.h"
@@ -67,6 +68,7 @@ apply(struct runner *r, struct active *a, size_t i, const char *wire,
 		rs->status = RCPT_SENT;
 		id = smtp_reply_id(reply);
 		state_set_str(&rs->ses_id, id);
+		history_note_sent(r->cf, a->id, a->fd, &a->e, wire, rs->addr, id);
 		status = "sent";
 		r->qs.last_success = (long)now;
 		r->qs_dirty = 1;

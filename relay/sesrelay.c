@@ -29,6 +29,7 @@ usage(void)
 	    "  check-config               validate the configuration file\n"
 	    "  metrics                    Prometheus metrics of the queue and the daemon\n"
 	    "  setup                      create the spool with its owners and modes\n"
+	    "  trace [--since W] [--json] QUERY  what happened to sent mail\n"
 	    "see sesrelay(8)\n", stderr);
 	exit(EXIT_USAGE);
 }
@@ -61,6 +62,7 @@ static const struct command {
 	{ "check-config",	cmd_check_config,	1 },
 	{ "metrics",		cmd_metrics,		0 },
 	{ "setup",		cmd_setup,		0 },
+	{ "trace",		cmd_trace,		0 },
 };
 
 int

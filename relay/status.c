@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "history.h"
 #include "privdrop.h"
 #include "qlist.h"
 #include "spool.h"
@@ -40,6 +41,56 @@ ago(long t, long now, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- SES events over the last 24 h (sent-mail history) ------------------- */
+
+/* SES reviews an account at a 5 % hard-bounce or 0.1 % complaint rate and
+ * may pause it at 10 % / 0.5 % (fact sheet 6).  WARNING from 80 % of the
+ * review level, CRITICAL from 80 % of the pause level; judged only over
+ * RATE_MIN_SENT recipients, as SES judges a representative volume. */
+#define RATE_MIN_SENT	100
+#define BOUNCE_REVIEW	5.0
+#define BOUNCE_PAUSE	10.0
+#define COMPL_REVIEW	0.1
+#define COMPL_PAUSE	0.5
+
+struct event_rates {
+	int	 have;		/* a history exists */
+	struct history_rates r;
+	double	 bounce_pct, complaint_pct;
+	int	 level;
+	char	 why[256];
+};
+
+static void
+event_rates(const struct config *cf, struct event_rates *v)
+{
+	struct history *h;
+	char err[512];
+	int b;
+
+	memset(v, 0, sizeof(*v));
+	if ((h = history_open(cf->spool_dir, HISTORY_READ, err, sizeof(err))) == NULL)
+		return;
+	v->have = history_rates(h, (double)time(NULL) - 86400, &v->r) == 0;
+	history_close(h);
+	if (!v->have || v->r.sent == 0)
+		return;
+	v->bounce_pct = 100.0 * (double)v->r.bounced_hard / (double)v->r.sent;
+	v->complaint_pct = 100.0 * (double)v->r.complaints / (double)v->r.sent;
+	if (v->r.sent < RATE_MIN_SENT)
+		return;
+	if (v->bounce_pct >= 0.8 * BOUNCE_PAUSE || v->complaint_pct >= 0.8 * COMPL_PAUSE)
+		v->level = 2;
+	else if (v->bounce_pct >= 0.8 * BOUNCE_REVIEW || v->complaint_pct >= 0.8 * COMPL_REVIEW)
+		v->level = 1;
+	b = v->bounce_pct / BOUNCE_PAUSE >= v->complaint_pct / COMPL_PAUSE;
+	if (v->level)
+		snprintf(v->why, sizeof(v->why), "24 h %s rate %.2f %% (SES reviews an "
+		    "account at %.1f %% and may pause it at %.1f %%)", b ? "hard-bounce" :
+		    "complaint", b ? v->bounce_pct : v->complaint_pct, b ? BOUNCE_REVIEW :
+		    COMPL_REVIEW, b ? BOUNCE_PAUSE : COMPL_PAUSE);
+}
+
 int
 cmd_status(int argc, char **argv, struct config *cf)
 {
@@ -47,6 +98,7 @@ cmd_status(int argc, char **argv, struct config *cf)
 	struct counts c = { 0, 0, 0, 0, 0, 0, 0 };
 	struct qmsg *m;
 	struct spool sp;
+	struct event_rates ev;
 	char err[512], b1[64], b2[64], b3[64];
 	long now = (long)time(NULL), pid;
 	ssize_t n, i;
@@ -112,6 +164,11 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    "message(s) wait (systemctl start sesrelay)", c.waiting);
 		why = whybuf;
 	}
+	event_rates(cf, &ev);
+	if (ev.level > level) {
+		level = ev.level;
+		why = ev.why;
+	}
 	if (json) {
 		printf("{\"level\":\"%s\",\"exit\":%d,\"summary\":", level == 0 ? "ok" :
 		    level == 1 ? "warning" : "critical", level);
@@ -131,8 +188,16 @@ cmd_status(int argc, char **argv, struct config *cf)
 		printf(",\"throttled\":%s,\"throttle_reason\":", qs.throttled_until > now ?
 		    "true" : "false");
 		json_str(stdout, qs.throttle_reason);
-		printf(",\"rate_configured\":%.2f,\"rate_current\":%.2f}\n",
+		printf(",\"rate_configured\":%.2f,\"rate_current\":%.2f",
 		    cf->max_rate, qs.rate_current ? qs.rate_current : cf->max_rate);
+		if (ev.have)
+			printf(",\"events_24h\":{\"sent\":%ld,\"delivered\":%ld,"
+			    "\"hard_bounces\":%ld,\"other_bounces\":%ld,\"complaints\":%ld,"
+			    "\"delayed\":%ld,\"bounce_rate\":%.4f,\"complaint_rate\":%.4f}",
+			    ev.r.sent, ev.r.delivered, ev.r.bounced_hard, ev.r.bounced_other,
+			    ev.r.complaints, ev.r.delayed, ev.bounce_pct / 100,
+			    ev.complaint_pct / 100);
+		puts("}");
 		return level;
 	}
 	/* Nagios performance data after '|': graphs of the queue for free.
@@ -165,5 +230,13 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    sizeof(b1)), qs.throttle_reason);
 	printf("send rate:       %.2f/s configured, %.2f/s now\n", cf->max_rate,
 	    qs.rate_current ? qs.rate_current : cf->max_rate);
+	if (ev.have)
+		printf("last 24 h:       %ld sent, %ld delivered, %ld hard bounce%s "
+		    "(%.2f %%), %ld other bounce%s, %ld complaint%s (%.3f %%), %ld delayed%s\n",
+		    ev.r.sent, ev.r.delivered, ev.r.bounced_hard, ev.r.bounced_hard == 1 ?
+		    "" : "s", ev.bounce_pct, ev.r.bounced_other, ev.r.bounced_other == 1 ?
+		    "" : "s", ev.r.complaints, ev.r.complaints == 1 ? "" : "s",
+		    ev.complaint_pct, ev.r.delayed, ev.r.sent < RATE_MIN_SENT ?
+		    " (too few to judge the rates)" : "");
 	return level;
 }

@@ -180,6 +180,30 @@ headers(void **unused)
 	set(&cf.sender, "noreply@example.com");
 }
 
+/* With a configuration set, SES's two headers are added (with this host's
+ * tag first) and any the message brought are replaced, not doubled. */
+static void
+ses_headers(void **unused)
+{
+	(void)unused;
+	cf.rewrite_from = 0;
+	check_headers("Subject: s\n", "Subject: s\n");
+	set(&cf.configuration_set, "relay");
+	set(&cf.host_tag, "web1");
+	check_headers("Subject: s\nX-SES-CONFIGURATION-SET: other\n"
+	    "x-ses-message-tags: a=b\n",
+	    "Subject: s\nX-SES-CONFIGURATION-SET: relay\n"
+	    "X-SES-MESSAGE-TAGS: sesrelay_host=web1\n");
+	set(&cf.message_tags, "app=billing, env=prod");
+	check_headers("Subject: s\n", "Subject: s\nX-SES-CONFIGURATION-SET: relay\n"
+	    "X-SES-MESSAGE-TAGS: sesrelay_host=web1, app=billing, env=prod\n");
+	set(&cf.configuration_set, "");
+	set(&cf.message_tags, "");
+	/* Without a configuration set the message's own headers stay. */
+	check_headers("X-SES-CONFIGURATION-SET: mine\n", "X-SES-CONFIGURATION-SET: mine\n");
+	cf.rewrite_from = 1;
+}
+
 static int
 setup(void **unused)
 {
@@ -203,6 +227,7 @@ main(void)
 		cmocka_unit_test(recipients),
 		cmocka_unit_test(sender),
 		cmocka_unit_test(headers),
+		cmocka_unit_test(ses_headers),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * events.c: SES event records -> history rows and log lines (events.h).
+ * Parsed leniently (new fields may appear; absent optional fields are ""),
+ * strictly where matching depends on it (event type, mail.messageId,
+ * mail.timestamp, at least one recipient).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "events.h"
+#include "history.h"
+#include "log.h"
+#include "util.h"
+
+#define FIELD_MAX 1000		/* longest text kept from an event */
+
+static const struct {
+	const char	*name;
+	enum ev_type	 type;
+	const char	*object;	/* the type's own object */
+	const char	*rcpts;		/* its recipient list (NULL: mail.destination) */
+	const char	*word;		/* status= in the log line */
+} types[] = {
+	{ "Delivery",		EV_DELIVERY,	"delivery",	 "recipients",	"delivered" },
+	{ "Bounce",		EV_BOUNCE,	"bounce",	 "bouncedRecipients", "bounced" },
+	{ "Complaint",		EV_COMPLAINT,	"complaint",	 "complainedRecipients", "complaint" },
+	{ "DeliveryDelay",	EV_DELAY,	"deliveryDelay", "delayedRecipients", "delayed" },
+	{ "Send",		EV_SEND,	"send",		 NULL,		"accepted" },
+	{ "Reject",		EV_REJECT,	"reject",	 NULL,		"rejected" },
+};
+
+const char *
+events_status_word(const char *type_name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i].name, type_name) == 0)
+			return types[i].word;
+	return "event";
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+/* A copy of a JSON string, control characters turned into spaces and cut
+ * at FIELD_MAX; "" for anything else. */
+static char *
+str_of(json_t *v)
+{
+	const char *s = json_string_value(v);
+	char *c, *p;
+
+	if (s == NULL)
+		return xstrdup("");
+	c = xstrndup(s, FIELD_MAX);
+	for (p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return c;
+}
+
+/* "Name <a@b>" -> "a@b"; a bare address as it is. */
+static char *
+addr_of(json_t *v)
+{
+	char *s = str_of(v), *lt = strrchr(s, '<'), *a;
+
+	if (lt == NULL)
+		return s;
+	a = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+	free(s);
+	return a;
+}
+
+/* ISO 8601 UTC "2026-03-01T10:00:01.300Z" -> epoch seconds; 0 if not one. */
+static double
+iso_time(json_t *v)
+{
+	const char *s = json_string_value(v);
+	struct tm tm;
+	char *end;
+	double frac = 0;
+
+	if (s == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return 0;
+	if (*end == '.')
+		frac = strtod(end, &end);
+	if (*end != 'Z' && *end != '\0' && strcmp(end, "+00:00") != 0)
+		return 0;
+	return (double)timegm(&tm) + frac;
+}
+
+/* First value of mail.tags[name] (tags map to arrays of strings). */
+static char *
+tag_of(json_t *mail, const char *name)
+{
+	json_t *t = json_object_get(json_object_get(mail, "tags"), name);
+
+	return str_of(json_is_array(t) ? json_array_get(t, 0) : t);
+}
+
+static void
+add_rcpt(struct ses_event *ev, json_t *r)
+{
+	struct ev_rcpt *x;
+
+	/* Delivery lists plain strings, the others objects. */
+	json_t *a = json_is_object(r) ? json_object_get(r, "emailAddress") : r;
+
+	if (!json_is_string(a) || json_string_length(a) == 0)
+		return;
+	ev->rcpts = xrealloc(ev->rcpts, (ev->nrcpts + 1) * sizeof(*ev->rcpts));
+	x = &ev->rcpts[ev->nrcpts++];
+	x->addr = addr_of(a);
+	x->status = str_of(json_object_get(r, "status"));
+	x->diag = str_of(json_object_get(r, "diagnosticCode"));
+}
+
+/* The SES record inside an SNS envelope, or the body itself (raw message
+ * delivery).  Returns a new reference or NULL with err. */
+static json_t *
+unwrap(json_t *root, enum ev_parse *why, char *err, size_t errlen)
+{
+	const char *type = json_string_value(json_object_get(root, "Type"));
+	const char *msg = json_string_value(json_object_get(root, "Message"));
+	json_error_t je;
+	json_t *inner;
+
+	if (type == NULL || json_object_get(root, "TopicArn") == NULL)
+		return json_incref(root);
+	if (strcmp(type, "Notification") != 0) {
+		/* SubscriptionConfirmation (cross-account) and the like. */
+		snprintf(err, errlen, "SNS message of type %.60s, not an event", type);
+		*why = EVP_IGNORED;
+		return NULL;
+	}
+	if (msg == NULL || (inner = json_loads(msg, 0, &je)) == NULL) {
+		snprintf(err, errlen, "SNS Message is not JSON: %s", msg ? je.text :
+		    "no Message");
+		*why = EVP_MALFORMED;
+		return NULL;
+	}
+	return inner;
+}
+
+static enum ev_parse
+fill(json_t *rec, struct ses_event *ev, char *err, size_t errlen)
+{
+	json_t *mail = json_object_get(rec, "mail"), *obj, *list, *r;
+	const char *type = json_string_value(json_object_get(rec, "eventType"));
+	size_t i, k;
+
+	if (type == NULL)	/* identity notifications (no configuration set) */
+		type = json_string_value(json_object_get(rec, "notificationType"));
+	if (type == NULL) {
+		snprintf(err, errlen, "no eventType");
+		return EVP_MALFORMED;
+	}
+	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+		if (strcmp(types[k].name, type) == 0)
+			break;
+	if (k == sizeof(types) / sizeof(types[0])) {
+		snprintf(err, errlen, "event type %.40s is not kept", type);
+		return EVP_IGNORED;
+	}
+	ev->type = types[k].type;
+	ev->type_name = xstrdup(types[k].name);
+	ev->ses_id = str_of(json_object_get(mail, "messageId"));
+	ev->mail_time = iso_time(json_object_get(mail, "timestamp"));
+	if (!json_is_object(mail) || !*ev->ses_id || ev->mail_time == 0) {
+		snprintf(err, errlen, "%s event without mail.messageId or mail.timestamp",
+		    type);
+		return EVP_MALFORMED;
+	}
+	ev->source = addr_of(json_object_get(mail, "source"));
+	ev->tag_host = tag_of(mail, EV_TAG_HOST);
+	obj = json_object_get(rec, types[k].object);
+	ev->time = iso_time(json_object_get(obj, "timestamp"));
+	if (ev->time == 0)
+		ev->time = ev->mail_time;
+	ev->mta = str_of(json_object_get(obj, "reportingMTA"));
+	ev->remote_ip = str_of(json_object_get(obj, "remoteMtaIp"));
+	ev->smtp_response = str_of(json_object_get(obj, "smtpResponse"));
+	ev->expires = iso_time(json_object_get(obj, "expirationTime"));
+	ev->kind = str_of(json_object_get(obj, ev->type == EV_BOUNCE ? "bounceType" :
+	    ev->type == EV_DELAY ? "delayType" : ev->type == EV_COMPLAINT ?
+	    "complaintFeedbackType" : "reason"));
+	ev->subtype = str_of(json_object_get(obj, ev->type == EV_BOUNCE ?
+	    "bounceSubType" : "complaintSubType"));
+	list = types[k].rcpts ? json_object_get(obj, types[k].rcpts) :
+	    json_object_get(mail, "destination");
+	json_array_foreach(list, i, r)
+		add_rcpt(ev, r);
+	if (ev->nrcpts == 0) {
+		snprintf(err, errlen, "%s event for %s without recipients", type, ev->ses_id);
+		return EVP_MALFORMED;
+	}
+	return EVP_OK;
+}
+
+enum ev_parse
+events_parse(const char *body, size_t len, struct ses_event *ev, char *err,
+    size_t errlen)
+{
+	enum ev_parse rc = EVP_MALFORMED;
+	json_error_t je;
+	json_t *root, *rec;
+
+	memset(ev, 0, sizeof(*ev));
+	err[0] = '\0';
+	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		snprintf(err, errlen, "not JSON: %s (line %d)", je.text, je.line);
+		return EVP_MALFORMED;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "not a JSON object");
+		json_decref(root);
+		return EVP_MALFORMED;
+	}
+	if ((rec = unwrap(root, &rc, err, errlen)) != NULL) {
+		rc = json_is_object(rec) ? fill(rec, ev, err, errlen) : EVP_MALFORMED;
+		if (!json_is_object(rec))
+			snprintf(err, errlen, "SNS Message is not a JSON object");
+		json_decref(rec);
+	}
+	json_decref(root);
+	if (rc != EVP_OK)
+		events_free(ev);
+	return rc;
+}
+
+void
+events_free(struct ses_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nrcpts; i++) {
+		free(ev->rcpts[i].addr);
+		free(ev->rcpts[i].status);
+		free(ev->rcpts[i].diag);
+	}
+	free(ev->rcpts);
+	free(ev->type_name);
+	free(ev->ses_id);
+	free(ev->source);
+	free(ev->kind);
+	free(ev->subtype);
+	free(ev->mta);
+	free(ev->remote_ip);
+	free(ev->smtp_response);
+	free(ev->tag_host);
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* ---- hints ----------------------------------------------------------------- */
+
+static int
+is(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
+static int
+dsn_class(const char *status, const char *prefix)
+{
+	/* "5.7.1" matches "x.7." as a subject class. */
+	return status && strlen(status) >= 4 && strncmp(status + 1, prefix, 3) == 0;
+}
+
+const char *
+events_hint(const char *type, const char *kind, const char *sub, const char *status,
+    const char *diag)
+{
+	(void)diag;	/* the remote words are shown as they are, never parsed */
+	if (is(type, "Complaint"))
+		return "the recipient marked this mail as spam: stop sending to them "
+		    "(SES reviews an account from a 0.1% complaint rate)";
+	if (is(type, "Reject"))
+		return "SES found a virus in the message and did not send it";
+	if (is(sub, "OnAccountSuppressionList"))
+		return "the address is on the account's suppression list, so SES did not "
+		    "try it; remove it (aws sesv2 delete-suppressed-destination "
+		    "--email-address ADDRESS) only once the address works again";
+	if (is(sub, "Suppressed"))
+		return "the address is on SES's global suppression list (it bounced "
+		    "recently): SES will not send to it for a while";
+	if (is(sub, "MailboxFull") || is(kind, "MailboxFull") || dsn_class(status, ".2."))
+		return "the recipient's mailbox is full; SES retries a delayed message "
+		    "until it expires; nothing to fix on this host";
+	if (is(kind, "IPFailure") || is(kind, "SpamDetected") || is(sub, "ContentRejected") ||
+	    dsn_class(status, ".7."))
+		return "blocked by the recipient's server (sending IP reputation, "
+		    "policy or content): read its words; if it persists, ask the "
+		    "recipient's postmaster";
+	if (is(sub, "NoEmail") || dsn_class(status, ".1."))
+		return "the address does not exist at the recipient's domain: check for a "
+		    "typo and remove it from your lists";
+	if (is(sub, "MessageTooLarge"))
+		return "the recipient's server refused a message of this size";
+	if (is(sub, "AttachmentRejected"))
+		return "the recipient's server refused an attachment";
+	if (is(type, "Bounce") && is(kind, "Permanent"))
+		return "hard bounce: SES adds the address to the account's suppression "
+		    "list if that is on; stop sending to it";
+	return NULL;
+}
+
+/* ---- ingest ---------------------------------------------------------------- */
+
+static void
+log_event(const struct ses_event *ev, const struct ev_rcpt *r, const char *qid)
+{
+	const char *words = *r->diag ? r->diag : *ev->smtp_response ? ev->smtp_response :
+	    ev->type == EV_COMPLAINT ? "complaint received" : ev->type_name;
+	const char *hint = events_hint(ev->type_name, ev->kind, ev->subtype, r->status,
+	    r->diag);
+	char detail[64] = "";
+
+	if (*ev->kind || *ev->subtype)
+		snprintf(detail, sizeof(detail), "%.28s%s%.28s: ", ev->kind,
+		    *ev->kind && *ev->subtype ? "/" : "", ev->subtype);
+	log_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, ses_id=%s, status=%s "
+	    "(%s%s)%s%s", *qid ? qid : "-", r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
+	    ev->remote_ip : "none", ev->time - ev->mail_time, *r->status ? r->status :
+	    ev->type == EV_DELIVERY ? "2.0.0" : "-", ev->ses_id,
+	    events_status_word(ev->type_name), detail, words, hint ? " hint: " : "",
+	    hint ? hint : "");
+}
+
+/* The queue id this event belongs to: from a sent record of any of its
+ * recipients, else from our own tag when it carries our host's tag.
+ * 1 ours, 0 not (yet) known here, -1 history error. */
+static int
+match(struct history *h, const struct ses_event *ev, const char *host_tag,
+    char *qid, size_t qidlen)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ev->nrcpts; i++)
+		if ((rc = history_find_sent(h, ev->ses_id, ev->rcpts[i].addr, qid,
+		    qidlen)) != 0)
+			return rc;
+	if (host_tag && *host_tag && strcmp(ev->tag_host, host_tag) == 0) {
+		/* Ours, before its 250 was recorded (or the history lost it):
+		 * stored without a queue id, which history_add_sent fills in. */
+		qid[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+enum ev_outcome
+events_ingest(struct history *h, const char *host_tag, const char *sqs_id,
+    const char *body, size_t len)
+{
+	struct ses_event ev;
+	char err[512], qid[128];
+	size_t i, added = 0;
+	int rc;
+
+	switch (events_parse(body, len, &ev, err, sizeof(err))) {
+	case EVP_MALFORMED:
+		log_warnx("SES event %s: malformed, dropped: %s", sqs_id, err);
+		history_counter_add(h, "malformed", 1);
+		return EVO_MALFORMED;
+	case EVP_IGNORED:
+		return EVO_IGNORED;
+	case EVP_OK:
+		break;
+	}
+	if ((rc = match(h, &ev, host_tag, qid, sizeof(qid))) <= 0) {
+		events_free(&ev);
+		if (rc == 0)
+			return EVO_UNKNOWN;
+		log_warnx("SES event %s: cannot read the history: %s", sqs_id,
+		    history_error(h));
+		return EVO_ERROR;
+	}
+	for (i = 0; i < ev.nrcpts; i++) {
+		const struct ev_rcpt *r = &ev.rcpts[i];
+		struct history_event he = { ev.ses_id, r->addr, qid, ev.type_name, ev.time,
+		    ev.kind, ev.subtype, r->status, *r->diag ? r->diag : ev.smtp_response,
+		    ev.mta, ev.remote_ip, ev.expires };
+
+		if ((rc = history_add_event(h, &he)) == -1) {
+			log_warnx("SES event %s: cannot store it: %s", sqs_id, history_error(h));
+			events_free(&ev);
+			return EVO_ERROR;
+		}
+		if (rc == 1) {
+			added++;
+			log_event(&ev, r, qid);
+		}
+	}
+	events_free(&ev);
+	return added ? EVO_STORED : EVO_DUPLICATE;
+}
