@@ -318,21 +318,22 @@ events_hint(const char *type, const char *kind, const char *sub, const char *sta
 static void
 log_event(const struct ses_event *ev, const struct ev_rcpt *r, const char *qid)
 {
-	const char *words = *r->diag ? r->diag : *ev->smtp_response ? ev->smtp_response :
-	    ev->type == EV_COMPLAINT ? "complaint received" : ev->type_name;
+	const char *words = *r->diag ? r->diag : ev->smtp_response;
 	const char *hint = events_hint(ev->type_name, ev->kind, ev->subtype, r->status,
 	    r->diag);
-	char detail[64] = "";
+	char detail[1200];
 
-	if (*ev->kind || *ev->subtype)
-		snprintf(detail, sizeof(detail), "%.28s%s%.28s: ", ev->kind,
-		    *ev->kind && *ev->subtype ? "/" : "", ev->subtype);
+	/* "(Permanent/NoEmail: smtp; 550 5.1.1 user unknown)", "(abuse)",
+	 * "(250 2.0.0 OK)", or the event type when SES gave neither. */
+	snprintf(detail, sizeof(detail), "%.40s%s%.40s%s%s", ev->kind,
+	    *ev->kind && *ev->subtype ? "/" : "", ev->subtype,
+	    (*ev->kind || *ev->subtype) && *words ? ": " : "", words);
 	log_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, ses_id=%s, status=%s "
-	    "(%s%s)%s%s", *qid ? qid : "-", r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
+	    "(%s)%s%s", *qid ? qid : "-", r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
 	    ev->remote_ip : "none", ev->time - ev->mail_time, *r->status ? r->status :
 	    ev->type == EV_DELIVERY ? "2.0.0" : "-", ev->ses_id,
-	    events_status_word(ev->type_name), detail, words, hint ? " hint: " : "",
-	    hint ? hint : "");
+	    events_status_word(ev->type_name), *detail ? detail : ev->type_name,
+	    hint ? " hint: " : "", hint ? hint : "");
 }
 
 /* The queue id this event belongs to: from a sent record of any of its
