@@ -55,7 +55,7 @@ INTAKE_OBJS = $(INTAKE_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS   = $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 
 INTAKE_LIBS = $(shell pkg-config --libs libconfig)
-TOOL_LIBS   = $(shell pkg-config --libs libconfig libcurl openssl) -lresolv -lpthread -lm
+TOOL_LIBS   = $(shell pkg-config --libs libconfig libcurl openssl jansson) -lresolv -lpthread -lm
 TEST_LIBS   = $(TOOL_LIBS) $(shell pkg-config --libs cmocka)
 
 UNIT_SRCS  = $(wildcard test/unit/test_*.c)

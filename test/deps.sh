@@ -4,6 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libconfig-dev libssl-dev
 libcmocka-dev python3 python3-aiosmtpd python3-dnslib openssl mandoc swaks
+libjansson-dev python3-botocore
 php-cli passwd util-linux procps systemd"
 missing=""
 for p in $PKGS; do
