@@ -12,5 +12,6 @@ int	cmd_status(int argc, char **argv, struct config *cf);		/* status.c */
 int	cmd_doctor(int argc, char **argv, struct config *cf);		/* doctor.c */
 int	cmd_smtp_password(int argc, char **argv, struct config *cf);	/* sespass.c */
 int	cmd_check_config(int argc, char **argv, struct config *cf);	/* checkconf.c */
+int	cmd_credentials(int argc, char **argv, struct config *cf);	/* credentials_cmd.c */
 
 #endif

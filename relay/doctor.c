@@ -32,6 +32,7 @@
 #include "daemon.h"
 #include "doctor_dns.h"
 #include "spool.h"
+#include "sespass.h"
 #include "util.h"
 
 static int worst;	/* 0 ok, 1 warn, 2 fail */
@@ -76,11 +77,14 @@ check_config(const struct config *cf, char **password)
 		    "'region')", "'host' is the SES endpoint of %s but 'region' is %s "
 		    "(used for the MAIL FROM MX check)", r, cf->region);
 	free(r);
-	if ((*password = config_password(cf, err, sizeof(err))) == NULL) {
+	if ((*password = sespass_for_config(cf, err, sizeof(err))) == NULL) {
 		step(2, "chown sesrelay and chmod 600 the secret file", "secret: %s", err);
 		return;
 	}
-	if (cf->password_file[0] == '\0')
+	if (cf->password[0] == '\0' && cf->password_file[0] == '\0')
+		step(0, NULL, "SMTP password derived for %s from secret_access_key_file %s "
+		    "(readable only by its owner)", cf->region, cf->secret_access_key_file);
+	else if (cf->password_file[0] == '\0')
 		step(1, "move it to password_file (owned by sesrelay, mode 0600)",
 		    "the SMTP password is inline in %s", cf->path);
 	else

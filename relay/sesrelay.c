@@ -27,6 +27,7 @@ usage(void)
 	    "  doctor [--from addr]       check config, network, TLS, AUTH and DNS\n"
 	    "  smtp-password --region R   derive the SES SMTP password (secret on stdin)\n"
 	    "  check-config               validate the configuration file\n"
+	    "  credentials                which AWS credentials the API calls use\n"
 	    "  setup                      create the spool with its owners and modes\n"
 	    "see sesrelay(8)\n", stderr);
 	exit(EXIT_USAGE);
@@ -59,6 +60,7 @@ static const struct command {
 	{ "smtp-password",	cmd_smtp_password,	0 },
 	{ "check-config",	cmd_check_config,	1 },
 	{ "setup",		cmd_setup,		0 },
+	{ "credentials",	cmd_credentials,	0 },
 };
 
 int

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
+#include "account_view.h"
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
@@ -43,6 +45,7 @@ ago(long t, long now, char *buf, size_t len)
 int
 cmd_status(int argc, char **argv, struct config *cf)
 {
+	struct account_facts af;
 	struct queue_status qs;
 	struct counts c = { 0, 0, 0, 0, 0, 0, 0 };
 	struct qmsg *m;
@@ -112,6 +115,7 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    "message(s) wait (systemctl start sesrelay)", c.waiting);
 		why = whybuf;
 	}
+	account_status(cf, &af, &level, &why, whybuf, sizeof(whybuf));	/* SES's view */
 	if (json) {
 		printf("{\"level\":\"%s\",\"exit\":%d,\"summary\":", level == 0 ? "ok" :
 		    level == 1 ? "warning" : "critical", level);
@@ -131,8 +135,10 @@ cmd_status(int argc, char **argv, struct config *cf)
 		printf(",\"throttled\":%s,\"throttle_reason\":", qs.throttled_until > now ?
 		    "true" : "false");
 		json_str(stdout, qs.throttle_reason);
-		printf(",\"rate_configured\":%.2f,\"rate_current\":%.2f}\n",
+		printf(",\"rate_configured\":%.2f,\"rate_current\":%.2f",
 		    cf->max_rate, qs.rate_current ? qs.rate_current : cf->max_rate);
+		account_status_json(stdout, &af);
+		printf("}\n");
 		return level;
 	}
 	/* Nagios performance data after '|': graphs of the queue for free.
@@ -165,5 +171,6 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    sizeof(b1)), qs.throttle_reason);
 	printf("send rate:       %.2f/s configured, %.2f/s now\n", cf->max_rate,
 	    qs.rate_current ? qs.rate_current : cf->max_rate);
+	account_status_text(stdout, cf, &af);
 	return level;
 }
