@@ -193,7 +193,10 @@ one_round(struct sesapi *api, struct account_facts *f, double *last_rate)
 		log_info("SES account view works again");
 	if (!w.rate_auto || f->acct.max_rate <= 0)
 		return;
-	if (fabs(f->acct.max_rate - *last_rate) > 1e-9)
+	if (*last_rate < 0)
+		log_info("max_rate = auto: SES allows %.2f messages/s for this account%s",
+		    f->acct.max_rate, f->acct.production ? "" : " (sandbox)");
+	else if (fabs(f->acct.max_rate - *last_rate) > 1e-9)
 		log_info("max_rate = auto: SES allows %.2f messages/s for this account%s "
 		    "(was %.2f)", f->acct.max_rate, f->acct.production ? "" : " (sandbox)",
 		    *last_rate);
@@ -207,7 +210,7 @@ watch(void *unused)
 	struct awscreds_chain *ch = awscreds_chain_new(&w.cf);
 	struct sesapi *api = sesapi_new(&w.cf, ch);
 	struct account_facts f;
-	double last_rate = w.cf.max_rate;
+	double last_rate = -1;		/* nothing adopted yet */
 	struct timespec until;
 
 	(void)unused;

@@ -143,6 +143,8 @@ get(struct sesapi *api, const char *path, const char *action,
 	e->action = action;
 	memset(r, 0, sizeof(*r));
 	for (attempt = 0; attempt < 2; attempt++) {
+		memset(e, 0, sizeof(*e));	/* a retry's answer replaces the first */
+		e->action = action;
 		if (awscreds_get(api->creds, attempt > 0, &c, e->message,
 		    sizeof(e->message)) != CREDS_OK) {
 			e->status = SES_NO_CREDENTIALS;

@@ -122,7 +122,10 @@ def ses_error(h, status, code, message):
     h.reply(status, json.dumps({"message": message}), headers=[("X-Amzn-ErrorType", f"{code}:http://internal.amazon.com/coral/com.amazon.coral.service/")])
 
 
-def verify(h, body):
+REVOKED_ON_USE = [None]
+
+
+def verify(h, body, ctl):
     """Recompute the signature with botocore.  None if good, else (status, code, msg)."""
     auth = h.headers.get("Authorization", "")
     if not auth.startswith("AWS4-HMAC-SHA256 "):
@@ -136,6 +139,10 @@ def verify(h, body):
     elif akid in TEMP:
         c = TEMP[akid]
         secret, token = c["secret"], c["token"]
+        rv = ctl.get("revoke_on_use")
+        if rv is not None and rv != REVOKED_ON_USE[0]:
+            REVOKED_ON_USE[0] = rv     # this key dies now, as a revoked session would
+            c["revoked"] = True
         if c["revoked"] or c["expires"] < time.time():
             return 403, "ExpiredTokenException", "The security token included in the request is expired"
         if h.headers.get("X-Amz-Security-Token") != token:
@@ -169,8 +176,8 @@ def verify(h, body):
 
 def ses_get(h):
     body = h.body()
-    bad = verify(h, body)
     ctl = control()
+    bad = verify(h, body, ctl)
     path = urllib.parse.urlsplit(h.path).path
     if bad:
         log("ses", f"GET {path} refused: {bad[1]}")
