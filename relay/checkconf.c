@@ -16,6 +16,7 @@
 #include "checkconf.h"
 #include "cli.h"
 #include "config.h"
+#include "sespass.h"
 #include "util.h"
 
 static int nwarn;
@@ -87,7 +88,7 @@ cmd_check_config(int argc, char **argv, struct config *cf)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_CONFIG;
 	}
-	if ((pw = config_password(cf, err, sizeof(err))) == NULL) {
+	if ((pw = sespass_for_config(cf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", cf->path, err);
 		return EXIT_CONFIG;
 	}

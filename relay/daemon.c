@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
@@ -92,7 +93,10 @@ run(struct config *cf, int once)
 		log_info("daemon started: spool %s, relay %s:%d, %d connection(s), "
 		    "max_rate %.1f/s", cf->spool_dir, cf->host, cf->port, cf->connections,
 		    cf->max_rate);
+	if (!once)
+		account_watch_start(cf);	/* SES account facts, max_rate = auto */
 	rc = runner_run(cf, once, sigfd);
+	account_watch_stop();
 	if (!once)
 		log_info("daemon stopped");
 	curl_global_cleanup();

@@ -27,6 +27,7 @@ usage(void)
 	    "  doctor [--from addr]       check config, network, TLS, AUTH and DNS\n"
 	    "  smtp-password --region R   derive the SES SMTP password (secret on stdin)\n"
 	    "  check-config               validate the configuration file\n"
+	    "  credentials                which AWS credentials the API calls use\n"
 	    "  setup                      create the spool with its owners and modes\n"
 	    "  trace [--since W] [--json] QUERY  what happened to sent mail\n"
 	    "see sesrelay(8)\n", stderr);
@@ -61,6 +62,7 @@ static const struct command {
 	{ "check-config",	cmd_check_config,	1 },
 	{ "setup",		cmd_setup,		0 },
 	{ "trace",		cmd_trace,		0 },
+	{ "credentials",	cmd_credentials,	0 },
 };
 
 int

@@ -4,8 +4,8 @@
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libconfig-dev libssl-dev
 libcmocka-dev python3 python3-aiosmtpd python3-dnslib openssl mandoc swaks
-php-cli passwd util-linux procps systemd
-libsqlite3-dev libjansson-dev python3-botocore"
+libjansson-dev python3-botocore libsqlite3-dev
+php-cli passwd util-linux procps systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
