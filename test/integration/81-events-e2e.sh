@@ -5,9 +5,9 @@
 # poller -> one log line per event, trace, status; then redelivered,
 # malformed, unknown and early (before our 250 is recorded) events.
 . "$(dirname "$0")/../lib.sh"
-t_setup 'configuration_set = "relay";' 'host_tag = "web1";' 'message_tags = "app=test";' \
-	'events_wait = 1;'
+t_setup 'configuration_set = "relay";' 'message_tags = "app=test";' 'events_wait = 1;'
 t_standin --control "$TROOT/control.json"
+echo 'host_tag = "web1";' >>"$CONF"	# after t_standin: it looks for '^host'
 t_sqs --delay 0.3 --visibility 2
 export T_WAIT=30
 tr() { "$SESRELAY" -C "$CONF" trace "$@"; }
@@ -37,7 +37,7 @@ ln softbounce@example.com 'bounced (Transient/MailboxFull: smtp; 452 4.2.2 mailb
 ln complaint@example.com 'complaint (abuse) hint: the recipient marked this mail as spam' >/dev/null ||
 	t_fail "complaint line"
 ln complaint@example.com 'delivered' >/dev/null || t_fail "complaint recipient's delivery"
-ln delay@example.com 'delayed (MailboxFull: smtp; 452 4.2.2 mailbox full) hint: the recipient.s mailbox is full' >/dev/null ||
+ln delay@example.com "delayed (MailboxFull: smtp; 452 4.2.2 mailbox full) hint: the recipient's mailbox is full" >/dev/null ||
 	t_fail "delay line"
 ln blocked@example.com "delayed (IPFailure: smtp; 421 4.7.0 IP blocked by policy) hint: blocked by the recipient's server" >/dev/null ||
 	t_fail "blocked line"
@@ -98,8 +98,8 @@ t_ok "the same event twice (raw delivery): one line, both deleted"
 # Malformed: logged, dropped, the poller goes on.
 t_sqs_inject '{"Type":"Notification","TopicArn":"arn:aws:sns:x","Message":"{broken"}'
 t_sqs_inject 'not json at all'
-t_wait grep -q 'malformed, dropped: SNS Message is not JSON' "$LOG" || t_fail "malformed SNS message"
-t_wait grep -q 'malformed, dropped: not JSON' "$LOG" || t_fail "malformed body"
+t_wait grep -q 'malformed, dropped: SNS Message is not a JSON object' "$LOG" || t_fail "malformed SNS message"
+t_wait grep -q 'malformed, dropped: not a JSON object' "$LOG" || t_fail "malformed body"
 t_wait _drained || t_fail "malformed events deleted"
 
 # Another host's event: left in the queue (it comes back), counted once.
