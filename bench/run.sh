@@ -197,3 +197,4 @@ say "sendmail exit -> SES 250 (idle daemon): ${R[delay]} (target median < 50 ms)
 say "   same, connection closed first:       ${R[cold]}"
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures above were taken on a machine this busy)"
 say "raw output: ${RAW#$TOP/}"
+"$TOP/bench/history.sh" "$BUILD"	# history and SES events: its own figures

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "newaliases.h"
+#include "sespass.h"
 #include "util.h"
 
 static int nwarn;
@@ -101,7 +102,7 @@ cmd_check_config(int argc, char **argv, struct config *cf)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_CONFIG;
 	}
-	if ((pw = config_password(cf, err, sizeof(err))) == NULL) {
+	if ((pw = sespass_for_config(cf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", cf->path, err);
 		return EXIT_CONFIG;
 	}

@@ -14,5 +14,6 @@ int	cmd_smtp_password(int argc, char **argv, struct config *cf);	/* sespass.c */
 int	cmd_check_config(int argc, char **argv, struct config *cf);	/* checkconf.c */
 int	cmd_metrics(int argc, char **argv, struct config *cf);		/* metrics.c */
 int	cmd_trace(int argc, char **argv, struct config *cf);		/* trace.c */
+int	cmd_credentials(int argc, char **argv, struct config *cf);	/* credentials_cmd.c */
 
 #endif

@@ -82,6 +82,15 @@ static const struct key keys[] = {
 	{ "events_queue_url",	K_STR,	O(events_queue_url), "", 0, 0, 0 },
 	{ "sqs_endpoint",	K_STR,	O(sqs_endpoint), "", 0, 0, 0 },
 	{ "events_wait",	K_INT,	O(events_wait), NULL, 20, 0, 20 },
+	{ "access_key_id",	K_STR,	O(access_key_id), "", 0, 0, 0 },
+	{ "secret_access_key_file", K_STR, O(secret_access_key_file), "", 0, 0, 0 },
+	{ "aws_profile",	K_STR,	O(aws_profile), "", 0, 0, 0 },
+	{ "ses_endpoint",	K_STR,	O(ses_endpoint), "", 0, 0, 0 },
+	{ "sts_endpoint",	K_STR,	O(sts_endpoint), "", 0, 0, 0 },
+	{ "aws_ca_file",	K_STR,	O(aws_ca_file), "", 0, 0, 0 },
+	{ "quota_warn_percent",	K_INT,	O(quota_warn_percent), NULL, 80, 1, 100 },
+	{ "account_refresh",	K_INT,	O(account_refresh), NULL, 3600, 5, 86400 },
+	{ "aws_api",		K_STR,	O(aws_api), "auto", 0, 0, 0 },
 };
 #undef O
 
@@ -181,6 +190,16 @@ load_setting(struct config *cf, const char *file, config_setting_t *s,
 	case K_INT:
 	case K_LONG:
 	case K_DOUBLE:
+		if (k->off == offsetof(struct config, max_rate) &&
+		    config_setting_type(s) == CONFIG_TYPE_STRING) {
+			if (strcmp(config_setting_get_string(s), "auto") != 0) {
+				adderr(err, errlen, "%s:%d: 'max_rate' must be a number or "
+				    "\"auto\"", file, line);
+				return 1;
+			}
+			cf->max_rate_auto = 1;	/* the account's MaxSendRate, see daemon */
+			return 0;
+		}
 		if (get_number(s, &v) == -1 ||
 		    (k->type != K_DOUBLE && config_setting_type(s) == CONFIG_TYPE_FLOAT)) {
 			adderr(err, errlen, "%s:%d: '%s' must be a%s number",
@@ -191,6 +210,10 @@ load_setting(struct config *cf, const char *file, config_setting_t *s,
 			adderr(err, errlen, "%s:%d: '%s' = %g is out of range (%g .. %g)",
 			    file, line, name, v, k->min, k->max);
 			return 1;
+		}
+		if (k->off == offsetof(struct config, max_rate)) {
+			cf->max_rate_auto = 0;
+			cf->max_rate_set = 1;
 		}
 		if (k->type == K_INT)
 			*FIELD(cf, k, int) = (int)v;
@@ -384,6 +407,28 @@ validate(struct config *cf, const char *file, char *err, size_t errlen)
 		free(cf->helo_name);
 		cf->helo_name = host_fqdn();
 	}
+	if (strcmp(cf->aws_api, "auto") != 0 && strcmp(cf->aws_api, "yes") != 0 &&
+	    strcmp(cf->aws_api, "no") != 0) {
+		adderr(err, errlen, "%s: 'aws_api' must be \"auto\", \"yes\" or \"no\"", file);
+		bad++;
+	}
+	if ((cf->access_key_id[0] == '\0') != (cf->secret_access_key_file[0] == '\0')) {
+		adderr(err, errlen, "%s: set both 'access_key_id' and "
+		    "'secret_access_key_file', or neither", file);
+		bad++;
+	}
+	if ((cf->ses_endpoint[0] && strncmp(cf->ses_endpoint, "https://", 8) != 0) ||
+	    (cf->sts_endpoint[0] && strncmp(cf->sts_endpoint, "https://", 8) != 0)) {
+		adderr(err, errlen, "%s: 'ses_endpoint' and 'sts_endpoint' must be "
+		    "https:// URLs", file);
+		bad++;
+	}
+	/* With API keys the SMTP user is the same key id (the password is
+	 * derived from the secret at run time: sespass.c). */
+	if (cf->username[0] == '\0' && cf->access_key_id[0] != '\0') {
+		free(cf->username);
+		cf->username = xstrdup(cf->access_key_id);
+	}
 	if (cf->host[0] == '\0') {
 		free(cf->host);
 		cf->host = xasprintf("email-smtp.%s.amazonaws.com", cf->region);
@@ -432,9 +477,12 @@ config_check_delivery(const struct config *cf, char *err, size_t errlen)
 	if (cf->username[0] == '\0')
 		adderr(err, errlen, "%s: 'username' is missing: set it to the SMTP user "
 		    "name (the IAM access key id, AKIA...)", cf->path);
-	if (cf->password[0] == '\0' && cf->password_file[0] == '\0')
+	if (cf->password[0] == '\0' && cf->password_file[0] == '\0' &&
+	    cf->secret_access_key_file[0] == '\0')
 		adderr(err, errlen, "%s: neither 'password' nor 'password_file' is set: "
-		    "derive the SMTP password with 'sesrelay smtp-password'", cf->path);
+		    "derive the SMTP password with 'sesrelay smtp-password', or set "
+		    "'access_key_id' and 'secret_access_key_file' to derive it at run "
+		    "time", cf->path);
 	if (cf->password[0] != '\0' && cf->password_file[0] != '\0')
 		adderr(err, errlen, "%s: set only one of 'password' and 'password_file'",
 		    cf->path);
@@ -444,47 +492,56 @@ config_check_delivery(const struct config *cf, char *err, size_t errlen)
 char *
 config_password(const struct config *cf, char *err, size_t errlen)
 {
+	err[0] = '\0';
+	if (cf->password_file[0] == '\0')
+		return xstrdup(cf->password);
+	return config_read_secret(cf->password_file, "password_file", err, errlen);
+}
+
+char *
+config_read_secret(const char *path, const char *what, char *err, size_t errlen)
+{
 	struct stat st;
 	char buf[512];
 	ssize_t n;
 	int fd;
 
 	err[0] = '\0';
-	if (cf->password_file[0] == '\0')
-		return xstrdup(cf->password);
-	fd = open(cf->password_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
-		snprintf(err, errlen, "cannot open password_file %s: %s",
-		    cf->password_file, strerror(errno));
+		snprintf(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "password_file %s is not a regular file",
-		    cf->password_file);
+		snprintf(err, errlen, "%s %s is not a regular file", what, path);
 		close(fd);
 		return NULL;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen, "password_file %s is readable by other users "
+		snprintf(err, errlen, "%s %s is readable by other users "
 		    "(mode %04o); refusing to use it: chmod 600 %s",
-		    cf->password_file, (unsigned)(st.st_mode & 07777), cf->password_file);
+		    what, path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		return NULL;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0) {
-		snprintf(err, errlen, "cannot read password_file %s: %s",
-		    cf->password_file, strerror(errno));
+		snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] == '\0') {
-		snprintf(err, errlen, "password_file %s is empty", cf->password_file);
+		snprintf(err, errlen, "%s %s is empty", what, path);
 		return NULL;
 	}
-	return xstrdup(buf);
+	{
+		char *r = xstrdup(buf);
+
+		explicit_bzero(buf, sizeof(buf));
+		return r;
+	}
 }
 
 const char *

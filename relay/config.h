@@ -75,6 +75,18 @@ struct config {
 	char	*events_queue_url;	/* SQS queue of the SES events ("" = off) */
 	char	*sqs_endpoint;		/* "" = the queue URL's host (tests: a stand-in) */
 	int	 events_wait;		/* long-poll seconds (0..20) */
+	/* AWS API (SES v2): credentials, endpoints, account view */
+	char	*access_key_id;		/* explicit API key id ("" = credential chain) */
+	char	*secret_access_key_file; /* its secret, mode 0600 */
+	char	*aws_profile;		/* shared-file profile ("" = AWS_PROFILE/default) */
+	char	*ses_endpoint;		/* "" = https://email.<region>.amazonaws.com */
+	char	*sts_endpoint;		/* "" = https://sts.<region>.amazonaws.com */
+	char	*aws_ca_file;		/* CA file for the API ("" = system store) */
+	int	 quota_warn_percent;	/* status WARNING at this share of the 24 h quota */
+	int	 account_refresh;	/* seconds between the daemon's GetAccount calls */
+	int	 max_rate_auto;		/* max_rate = "auto": the account's MaxSendRate */
+	int	 max_rate_set;		/* max_rate given as a number in the file */
+	char	*aws_api;		/* "auto" | "yes" | "no": use the SES API */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */
@@ -94,6 +106,12 @@ int	config_check_delivery(const struct config *cf, char *err, size_t errlen);
  * regular file without group/other permission bits).  Returns a malloc'd
  * string or NULL with a message in err. */
 char	*config_password(const struct config *cf, char *err, size_t errlen);
+
+/* Read a one-line secret from `path`, which must be a regular file without
+ * group/other permission bits; `what` names the key in messages.  Returns
+ * a malloc'd string or NULL with a message in err. */
+char	*config_read_secret(const char *path, const char *what, char *err,
+	    size_t errlen);
 
 /* Alias lookup for a local part; NULL when none (default_recipient is not
  * applied here). */

@@ -18,9 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "evpoll.h"
 #include "log.h"
 #include "privdrop.h"
 #include "runner.h"
@@ -65,6 +67,7 @@ run(struct config *cf, int once)
 {
 	char err[4096];
 	sigset_t set;
+	struct evpoll *ep;
 	int sigfd, lockfd = -1, rc;
 
 	if (priv_become_relay(cf->relay_user, err, sizeof(err)) == -1) {
@@ -92,7 +95,12 @@ run(struct config *cf, int once)
 		log_info("daemon started: spool %s, relay %s:%d, %d connection(s), "
 		    "max_rate %.1f/s", cf->spool_dir, cf->host, cf->port, cf->connections,
 		    cf->max_rate);
+	if (!once)
+		account_watch_start(cf);	/* SES account facts, max_rate = auto */
+	ep = once ? NULL : evpoll_start(cf);	/* SES events from SQS (history) */
 	rc = runner_run(cf, once, sigfd);
+	evpoll_stop(ep);
+	account_watch_stop();
 	if (!once)
 		log_info("daemon stopped");
 	curl_global_cleanup();

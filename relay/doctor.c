@@ -30,9 +30,11 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "doctor_aws.h"
 #include "doctor_dns.h"
 #include "newaliases.h"
 #include "spool.h"
+#include "sespass.h"
 #include "util.h"
 
 static int worst;	/* 0 ok, 1 warn, 2 fail */
@@ -77,11 +79,14 @@ check_config(const struct config *cf, char **password)
 		    "'region')", "'host' is the SES endpoint of %s but 'region' is %s "
 		    "(used for the MAIL FROM MX check)", r, cf->region);
 	free(r);
-	if ((*password = config_password(cf, err, sizeof(err))) == NULL) {
+	if ((*password = sespass_for_config(cf, err, sizeof(err))) == NULL) {
 		step(2, "chown sesrelay and chmod 600 the secret file", "secret: %s", err);
 		return;
 	}
-	if (cf->password_file[0] == '\0')
+	if (cf->password[0] == '\0' && cf->password_file[0] == '\0')
+		step(0, NULL, "SMTP password derived for %s from secret_access_key_file %s "
+		    "(readable only by its owner)", cf->region, cf->secret_access_key_file);
+	else if (cf->password_file[0] == '\0')
 		step(1, "move it to password_file (owned by sesrelay, mode 0600)",
 		    "the SMTP password is inline in %s", cf->path);
 	else
@@ -466,6 +471,17 @@ check_dns(const struct config *cf, const char *from)
 	}
 }
 
+/* What SES says (API): account, identities; nothing when the API is off. */
+static void
+check_aws(struct config *cf, const char *from)
+{
+	struct doctor_finding f[32];
+	size_t i, n = doctor_aws(cf, from, f, sizeof(f) / sizeof(f[0]));
+
+	for (i = 0; i < n; i++)
+		step(f[i].level, f[i].fix[0] ? f[i].fix : NULL, "%s", f[i].text);
+}
+
 int
 cmd_doctor(int argc, char **argv, struct config *cf)
 {
@@ -504,6 +520,7 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 	}
 	if (from == NULL && cf->sender[0] != '\0')
 		from = cf->sender;
+	check_aws(cf, from);
 	if (from != NULL) {
 		if (dns_init(dns) == -1)
 			step(1, "check --dns-server", "cannot set up the resolver");

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "awsjson.h"
 #include "events.h"
 #include "history.h"
 #include "log.h"
@@ -45,14 +44,14 @@ events_status_word(const char *type_name)
 	return "event";
 }
 
-/* ---- parsing --------------------------------------------------------------- */
+/* ---- parsing (through awsjson.c, the JSON module) ------------------------- */
 
-/* A copy of a JSON string, control characters turned into spaces and cut
- * at FIELD_MAX; "" for anything else. */
+/* A copy of the string at path, control characters turned into spaces and
+ * cut at FIELD_MAX; "" when absent or not a string. */
 static char *
-str_of(json_t *v)
+str_of(const struct awsjson *j, const char *path)
 {
-	const char *s = json_string_value(v);
+	const char *s = awsjson_string(j, path);
 	char *c, *p;
 
 	if (s == NULL)
@@ -66,9 +65,9 @@ str_of(json_t *v)
 
 /* "Name <a@b>" -> "a@b"; a bare address as it is. */
 static char *
-addr_of(json_t *v)
+addr_of(const struct awsjson *j, const char *path)
 {
-	char *s = str_of(v), *lt = strrchr(s, '<'), *a;
+	char *s = str_of(j, path), *lt = strrchr(s, '<'), *a;
 
 	if (lt == NULL)
 		return s;
@@ -79,9 +78,8 @@ addr_of(json_t *v)
 
 /* ISO 8601 UTC "2026-03-01T10:00:01.300Z" -> epoch seconds; 0 if not one. */
 static double
-iso_time(json_t *v)
+iso_time(const char *s)
 {
-	const char *s = json_string_value(v);
 	struct tm tm;
 	char *end;
 	double frac = 0;
@@ -98,68 +96,78 @@ iso_time(json_t *v)
 	return (double)timegm(&tm) + frac;
 }
 
-/* First value of mail.tags[name] (tags map to arrays of strings). */
+/* The value of a tag: SES gives each as an array of strings. */
 static char *
-tag_of(json_t *mail, const char *name)
+tag_of(const struct awsjson *rec, const char *name)
 {
-	json_t *t = json_object_get(json_object_get(mail, "tags"), name);
+	char path[128];
 
-	return str_of(json_is_array(t) ? json_array_get(t, 0) : t);
+	snprintf(path, sizeof(path), "mail.tags.%s.0", name);
+	if (awsjson_string(rec, path) == NULL)
+		path[strlen(path) - 2] = '\0';		/* a plain string */
+	return str_of(rec, path);
 }
 
+/* Recipient i of the list at `list`: plain strings (Delivery, destination)
+ * or objects with emailAddress, status, diagnosticCode. */
 static void
-add_rcpt(struct ses_event *ev, json_t *r)
+add_rcpt(struct ses_event *ev, const struct awsjson *rec, const char *list, size_t i)
 {
+	char path[160], base[128];
 	struct ev_rcpt *x;
 
-	/* Delivery lists plain strings, the others objects. */
-	json_t *a = json_is_object(r) ? json_object_get(r, "emailAddress") : r;
-
-	if (!json_is_string(a) || json_string_length(a) == 0)
+	snprintf(base, sizeof(base), "%s.%zu", list, i);
+	if (awsjson_string(rec, base) == NULL)
+		snprintf(path, sizeof(path), "%s.emailAddress", base);
+	else
+		snprintf(path, sizeof(path), "%s", base);
+	if (awsjson_string(rec, path) == NULL || *awsjson_string(rec, path) == '\0')
 		return;
 	ev->rcpts = xrealloc(ev->rcpts, (ev->nrcpts + 1) * sizeof(*ev->rcpts));
 	x = &ev->rcpts[ev->nrcpts++];
-	x->addr = addr_of(a);
-	x->status = str_of(json_object_get(r, "status"));
-	x->diag = str_of(json_object_get(r, "diagnosticCode"));
+	x->addr = addr_of(rec, path);
+	snprintf(path, sizeof(path), "%s.status", base);
+	x->status = str_of(rec, path);
+	snprintf(path, sizeof(path), "%s.diagnosticCode", base);
+	x->diag = str_of(rec, path);
 }
 
 /* The SES record inside an SNS envelope, or the body itself (raw message
- * delivery).  Returns a new reference or NULL with err. */
-static json_t *
-unwrap(json_t *root, enum ev_parse *why, char *err, size_t errlen)
+ * delivery); *own says whether the caller must free the result. */
+static struct awsjson *
+unwrap(struct awsjson *root, int *own, enum ev_parse *why, char *err, size_t errlen)
 {
-	const char *type = json_string_value(json_object_get(root, "Type"));
-	const char *msg = json_string_value(json_object_get(root, "Message"));
-	json_error_t je;
-	json_t *inner;
+	const char *type = awsjson_string(root, "Type");
+	const char *msg = awsjson_string(root, "Message");
+	struct awsjson *inner;
 
-	if (type == NULL || json_object_get(root, "TopicArn") == NULL)
-		return json_incref(root);
+	*own = 0;
+	if (type == NULL || awsjson_string(root, "TopicArn") == NULL)
+		return root;
 	if (strcmp(type, "Notification") != 0) {
 		/* SubscriptionConfirmation (cross-account) and the like. */
 		snprintf(err, errlen, "SNS message of type %.60s, not an event", type);
 		*why = EVP_IGNORED;
 		return NULL;
 	}
-	if (msg == NULL || (inner = json_loads(msg, 0, &je)) == NULL) {
-		snprintf(err, errlen, "SNS Message is not JSON: %s", msg ? je.text :
-		    "no Message");
+	if (msg == NULL || (inner = awsjson_parse(msg, strlen(msg))) == NULL) {
+		snprintf(err, errlen, "SNS Message is not a JSON object");
 		*why = EVP_MALFORMED;
 		return NULL;
 	}
+	*own = 1;
 	return inner;
 }
 
 static enum ev_parse
-fill(json_t *rec, struct ses_event *ev, char *err, size_t errlen)
+fill(const struct awsjson *rec, struct ses_event *ev, char *err, size_t errlen)
 {
-	json_t *mail = json_object_get(rec, "mail"), *obj, *list, *r;
-	const char *type = json_string_value(json_object_get(rec, "eventType"));
-	size_t i, k;
+	const char *type = awsjson_string(rec, "eventType");
+	char path[96], list[96];
+	size_t i, k, n;
 
 	if (type == NULL)	/* identity notifications (no configuration set) */
-		type = json_string_value(json_object_get(rec, "notificationType"));
+		type = awsjson_string(rec, "notificationType");
 	if (type == NULL) {
 		snprintf(err, errlen, "no eventType");
 		return EVP_MALFORMED;
@@ -173,32 +181,34 @@ fill(json_t *rec, struct ses_event *ev, char *err, size_t errlen)
 	}
 	ev->type = types[k].type;
 	ev->type_name = xstrdup(types[k].name);
-	ev->ses_id = str_of(json_object_get(mail, "messageId"));
-	ev->mail_time = iso_time(json_object_get(mail, "timestamp"));
-	if (!json_is_object(mail) || !*ev->ses_id || ev->mail_time == 0) {
+	ev->ses_id = str_of(rec, "mail.messageId");
+	ev->mail_time = iso_time(awsjson_string(rec, "mail.timestamp"));
+	if (!*ev->ses_id || ev->mail_time == 0) {
 		snprintf(err, errlen, "%s event without mail.messageId or mail.timestamp",
 		    type);
 		return EVP_MALFORMED;
 	}
-	ev->source = addr_of(json_object_get(mail, "source"));
-	ev->tag_host = tag_of(mail, EV_TAG_HOST);
-	obj = json_object_get(rec, types[k].object);
-	ev->time = iso_time(json_object_get(obj, "timestamp"));
+	ev->source = addr_of(rec, "mail.source");
+	ev->tag_host = tag_of(rec, EV_TAG_HOST);
+#define OBJ(field) (snprintf(path, sizeof(path), "%s.%s", types[k].object, field), path)
+	ev->time = iso_time(awsjson_string(rec, OBJ("timestamp")));
 	if (ev->time == 0)
 		ev->time = ev->mail_time;
-	ev->mta = str_of(json_object_get(obj, "reportingMTA"));
-	ev->remote_ip = str_of(json_object_get(obj, "remoteMtaIp"));
-	ev->smtp_response = str_of(json_object_get(obj, "smtpResponse"));
-	ev->expires = iso_time(json_object_get(obj, "expirationTime"));
-	ev->kind = str_of(json_object_get(obj, ev->type == EV_BOUNCE ? "bounceType" :
-	    ev->type == EV_DELAY ? "delayType" : ev->type == EV_COMPLAINT ?
-	    "complaintFeedbackType" : "reason"));
-	ev->subtype = str_of(json_object_get(obj, ev->type == EV_BOUNCE ?
-	    "bounceSubType" : "complaintSubType"));
-	list = types[k].rcpts ? json_object_get(obj, types[k].rcpts) :
-	    json_object_get(mail, "destination");
-	json_array_foreach(list, i, r)
-		add_rcpt(ev, r);
+	ev->mta = str_of(rec, OBJ("reportingMTA"));
+	ev->remote_ip = str_of(rec, OBJ("remoteMtaIp"));
+	ev->smtp_response = str_of(rec, OBJ("smtpResponse"));
+	ev->expires = iso_time(awsjson_string(rec, OBJ("expirationTime")));
+	ev->kind = str_of(rec, OBJ(ev->type == EV_BOUNCE ? "bounceType" : ev->type ==
+	    EV_DELAY ? "delayType" : ev->type == EV_COMPLAINT ? "complaintFeedbackType" :
+	    "reason"));
+	ev->subtype = str_of(rec, OBJ(ev->type == EV_BOUNCE ? "bounceSubType" :
+	    "complaintSubType"));
+	snprintf(list, sizeof(list), "%s", types[k].rcpts ? OBJ(types[k].rcpts) :
+	    "mail.destination");
+#undef OBJ
+	n = awsjson_array_len(rec, list);
+	for (i = 0; i < n; i++)
+		add_rcpt(ev, rec, list, i);
 	if (ev->nrcpts == 0) {
 		snprintf(err, errlen, "%s event for %s without recipients", type, ev->ses_id);
 		return EVP_MALFORMED;
@@ -211,27 +221,21 @@ events_parse(const char *body, size_t len, struct ses_event *ev, char *err,
     size_t errlen)
 {
 	enum ev_parse rc = EVP_MALFORMED;
-	json_error_t je;
-	json_t *root, *rec;
+	struct awsjson *root, *rec;
+	int own;
 
 	memset(ev, 0, sizeof(*ev));
 	err[0] = '\0';
-	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
-		snprintf(err, errlen, "not JSON: %s (line %d)", je.text, je.line);
-		return EVP_MALFORMED;
-	}
-	if (!json_is_object(root)) {
+	if ((root = awsjson_parse(body, len)) == NULL) {
 		snprintf(err, errlen, "not a JSON object");
-		json_decref(root);
 		return EVP_MALFORMED;
 	}
-	if ((rec = unwrap(root, &rc, err, errlen)) != NULL) {
-		rc = json_is_object(rec) ? fill(rec, ev, err, errlen) : EVP_MALFORMED;
-		if (!json_is_object(rec))
-			snprintf(err, errlen, "SNS Message is not a JSON object");
-		json_decref(rec);
+	if ((rec = unwrap(root, &own, &rc, err, errlen)) != NULL) {
+		rc = fill(rec, ev, err, errlen);
+		if (own)
+			awsjson_free(rec);
 	}
-	json_decref(root);
+	awsjson_free(root);
 	if (rc != EVP_OK)
 		events_free(ev);
 	return rc;
@@ -318,21 +322,22 @@ events_hint(const char *type, const char *kind, const char *sub, const char *sta
 static void
 log_event(const struct ses_event *ev, const struct ev_rcpt *r, const char *qid)
 {
-	const char *words = *r->diag ? r->diag : *ev->smtp_response ? ev->smtp_response :
-	    ev->type == EV_COMPLAINT ? "complaint received" : ev->type_name;
+	const char *words = *r->diag ? r->diag : ev->smtp_response;
 	const char *hint = events_hint(ev->type_name, ev->kind, ev->subtype, r->status,
 	    r->diag);
-	char detail[64] = "";
+	char detail[1200];
 
-	if (*ev->kind || *ev->subtype)
-		snprintf(detail, sizeof(detail), "%.28s%s%.28s: ", ev->kind,
-		    *ev->kind && *ev->subtype ? "/" : "", ev->subtype);
+	/* "(Permanent/NoEmail: smtp; 550 5.1.1 user unknown)", "(abuse)",
+	 * "(250 2.0.0 OK)", or the event type when SES gave neither. */
+	snprintf(detail, sizeof(detail), "%.40s%s%.40s%s%s", ev->kind,
+	    *ev->kind && *ev->subtype ? "/" : "", ev->subtype,
+	    (*ev->kind || *ev->subtype) && *words ? ": " : "", words);
 	log_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, ses_id=%s, status=%s "
-	    "(%s%s)%s%s", *qid ? qid : "-", r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
+	    "(%s)%s%s", *qid ? qid : "-", r->addr, *ev->mta ? ev->mta : *ev->remote_ip ?
 	    ev->remote_ip : "none", ev->time - ev->mail_time, *r->status ? r->status :
 	    ev->type == EV_DELIVERY ? "2.0.0" : "-", ev->ses_id,
-	    events_status_word(ev->type_name), detail, words, hint ? " hint: " : "",
-	    hint ? hint : "");
+	    events_status_word(ev->type_name), *detail ? detail : ev->type_name,
+	    hint ? " hint: " : "", hint ? hint : "");
 }
 
 /* The queue id this event belongs to: from a sent record of any of its

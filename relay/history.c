@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -52,8 +53,6 @@ static const char schema[] =
 	"  mta TEXT, remote_ip TEXT, expires REAL,"
 	"  UNIQUE (ses_id, rcpt, type, time));"
 	"CREATE INDEX IF NOT EXISTS events_time ON events(time);"
-	"CREATE INDEX IF NOT EXISTS events_qid ON events(qid);"
-	"CREATE INDEX IF NOT EXISTS events_rcpt ON events(rcpt, time);"
 	"CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER);"
 	"PRAGMA user_version = 1;";
 
@@ -143,6 +142,18 @@ fail:
 	return NULL;
 }
 
+int
+history_begin(struct history *h)
+{
+	return sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+history_commit(struct history *h)
+{
+	return sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 void
 history_close(struct history *h)
 {
@@ -184,7 +195,10 @@ history_add_sent(struct history *h, const struct history_sent *s)
 	bind_text(st, 4, s->ses_id);
 	bind_text(st, 5, s->sender);
 	bind_text(st, 6, s->rcpt);
-	bind_text(st, 7, s->orig_rcpt ? s->orig_rcpt : s->rcpt);
+	/* The address as submitted only when an alias changed it: a smaller
+	 * row and index for the common case. */
+	bind_text(st, 7, s->orig_rcpt && strcasecmp(s->orig_rcpt, s->rcpt) != 0 ?
+	    s->orig_rcpt : "");
 	bind_text(st, 8, s->user);
 	sqlite3_bind_int64(st, 9, s->uid);
 	sqlite3_bind_double(st, 10, s->arrival);
@@ -513,15 +527,15 @@ trace_steps(struct history *h, const char *qid, const char *rcpt,
 {
 	sqlite3_stmt *st;
 
-	/* Events join by queue id (tag or match) or by the SES ids this queue
-	 * id was sent under. */
+	/* Events join by the SES ids this queue id was sent under (an event
+	 * stored before its 250 has no queue id until then). */
 	if (sqlite3_prepare_v2(h->db,
 	    "SELECT rcpt, 'Sent', time, ses_id, '', '', '', '', '', '', 0 FROM sent "
 	    "  WHERE qid = ?1 AND (?2 = '' OR rcpt = ?2 OR orig_rcpt = ?2) "
 	    "UNION "
 	    "SELECT rcpt, type, time, ses_id, kind, subtype, status, diag, mta, remote_ip, "
-	    "  expires FROM events WHERE (qid = ?1 OR ses_id IN "
-	    "  (SELECT ses_id FROM sent WHERE qid = ?1)) AND (?2 = '' OR rcpt = ?2) "
+	    "  expires FROM events WHERE ses_id IN "
+	    "  (SELECT ses_id FROM sent WHERE qid = ?1) AND (?2 = '' OR rcpt = ?2) "
 	    "ORDER BY 3, 2 DESC", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	bind_text(st, 1, qid);
@@ -549,8 +563,8 @@ history_trace(struct history *h, const char *query, double since, size_t limit,
 	/* A Message-ID may be given with its angle brackets. */
 	snprintf(msgid, sizeof(msgid), "%.*s", (int)strcspn(query + (*query == '<'), ">"),
 	    query + (*query == '<'));
-	is_rcpt = scalar(h, "SELECT EXISTS (SELECT 1 FROM sent WHERE rcpt = ?1 OR "
-	    "orig_rcpt = ?1) OR EXISTS (SELECT 1 FROM events WHERE rcpt = ?1)", query, 0) > 0;
+	is_rcpt = scalar(h, "SELECT EXISTS (SELECT 1 FROM sent WHERE rcpt = ?1) OR "
+	    "EXISTS (SELECT 1 FROM sent WHERE orig_rcpt = ?1)", query, 0) > 0;
 	if (sqlite3_prepare_v2(h->db,
 	    "SELECT qid, min(t) FROM ("
 	    " SELECT qid, time AS t FROM sent WHERE qid = ?1 AND time >= ?3"
@@ -558,9 +572,7 @@ history_trace(struct history *h, const char *query, double since, size_t limit,
 	    " UNION ALL SELECT qid, time FROM sent WHERE ses_id = ?1 AND time >= ?3"
 	    " UNION ALL SELECT qid, time FROM sent WHERE rcpt = ?1 AND time >= ?3"
 	    " UNION ALL SELECT qid, time FROM sent WHERE orig_rcpt = ?1 AND time >= ?3"
-	    " UNION ALL SELECT qid, time FROM events WHERE qid = ?1 AND time >= ?3"
 	    " UNION ALL SELECT qid, time FROM events WHERE ses_id = ?1 AND time >= ?3"
-	    " UNION ALL SELECT qid, time FROM events WHERE rcpt = ?1 AND time >= ?3"
 	    ") WHERE qid <> '' GROUP BY qid ORDER BY 2 LIMIT ?4", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	bind_text(st, 1, query);

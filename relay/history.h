@@ -144,6 +144,11 @@ struct trace_cb {
 int	history_trace(struct history *h, const char *query, double since,
 	    size_t limit, const struct trace_cb *cb);
 
+/* Group the writes between these in one transaction (the event poller
+ * stores a batch at a time).  0 or -1. */
+int	history_begin(struct history *h);
+int	history_commit(struct history *h);
+
 /* Message of the last error on this handle. */
 const char *history_error(struct history *h);
 

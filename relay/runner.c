@@ -24,10 +24,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "config.h"
 #include "log.h"
 #include "runner.h"
 #include "runner_int.h"
+#include "sespass.h"
 #include "util.h"
 
 #define RESCAN_EVERY 300.0	/* safety net besides inotify */
@@ -311,7 +313,7 @@ static void
 load_password(struct runner *r)
 {
 	free(r->password);
-	r->password = config_password(r->cf, r->password_err, sizeof(r->password_err));
+	r->password = sespass_for_config(r->cf, r->password_err, sizeof(r->password_err));
 	if (r->password == NULL)
 		runner_hold(r, "config", r->password_err, "fix the secret, then reload "
 		    "(systemctl reload sesrelay)");
@@ -444,7 +446,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	r.qs_dirty = 1;
 	for (;;) {
 		struct smtp_job *j;
-		double t;
+		double t, nr;
 		int timeout;
 
 		if (r.rescan_maildrop)
@@ -456,6 +458,8 @@ runner_run(struct config *cf, int once, int sigfd)
 			r.pool = smtp_pool_start(r.cf, r.password ? r.password : "", r.wake[1]);
 			r.pool_restart = 0;
 		}
+		if ((nr = account_rate_take()) > 0)	/* max_rate = auto */
+			ratelimit_set_max(&r.rl, nr);
 		dispatch(&r);
 		/* One fsync for all the messages finished since the last round,
 		 * before anything waits. */

@@ -18,6 +18,7 @@
 #include <openssl/hmac.h>
 
 #include "cli.h"
+#include "config.h"
 #include "sespass.h"
 #include "util.h"
 
@@ -52,6 +53,29 @@ ses_smtp_password(const char *secret, const char *region, char *out, size_t outl
 	EVP_EncodeBlock((unsigned char *)out, sig, 33);
 	explicit_bzero(k, sizeof(k));
 	return 0;
+}
+
+char *
+sespass_for_config(const struct config *cf, char *err, size_t errlen)
+{
+	char *secret, out[64];
+	int r;
+
+	if (cf->password[0] || cf->password_file[0] || !cf->secret_access_key_file[0])
+		return config_password(cf, err, errlen);
+	if ((secret = config_read_secret(cf->secret_access_key_file,
+	    "secret_access_key_file", err, errlen)) == NULL)
+		return NULL;
+	r = ses_smtp_password(secret, cf->region, out, sizeof(out));
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+	if (r == -1) {
+		snprintf(err, errlen, "cannot derive the SMTP password (OpenSSL HMAC failed)");
+		return NULL;
+	}
+	secret = xstrdup(out);
+	explicit_bzero(out, sizeof(out));
+	return secret;
 }
 
 /*

@@ -28,6 +28,7 @@ usage(void)
 	    "  smtp-password --region R   derive the SES SMTP password (secret on stdin)\n"
 	    "  check-config               validate the configuration file\n"
 	    "  metrics                    Prometheus metrics of the queue and the daemon\n"
+	    "  credentials                which AWS credentials the API calls use\n"
 	    "  setup                      create the spool with its owners and modes\n"
 	    "  trace [--since W] [--json] QUERY  what happened to sent mail\n"
 	    "see sesrelay(8)\n", stderr);
@@ -63,6 +64,7 @@ static const struct command {
 	{ "metrics",		cmd_metrics,		0 },
 	{ "setup",		cmd_setup,		0 },
 	{ "trace",		cmd_trace,		0 },
+	{ "credentials",	cmd_credentials,	0 },
 };
 
 int

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
+#include "account_view.h"
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
@@ -94,6 +96,7 @@ event_rates(const struct config *cf, struct event_rates *v)
 int
 cmd_status(int argc, char **argv, struct config *cf)
 {
+	struct account_facts af;
 	struct queue_status qs;
 	struct counts c = { 0, 0, 0, 0, 0, 0, 0 };
 	struct qmsg *m;
@@ -169,6 +172,7 @@ cmd_status(int argc, char **argv, struct config *cf)
 		level = ev.level;
 		why = ev.why;
 	}
+	account_status(cf, &af, &level, &why, whybuf, sizeof(whybuf));	/* SES's view */
 	if (json) {
 		printf("{\"level\":\"%s\",\"exit\":%d,\"summary\":", level == 0 ? "ok" :
 		    level == 1 ? "warning" : "critical", level);
@@ -197,7 +201,8 @@ cmd_status(int argc, char **argv, struct config *cf)
 			    ev.r.sent, ev.r.delivered, ev.r.bounced_hard, ev.r.bounced_other,
 			    ev.r.complaints, ev.r.delayed, ev.bounce_pct / 100,
 			    ev.complaint_pct / 100);
-		puts("}");
+		account_status_json(stdout, &af);
+		printf("}\n");
 		return level;
 	}
 	/* Nagios performance data after '|': graphs of the queue for free.
@@ -238,5 +243,6 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    "" : "s", ev.r.complaints, ev.r.complaints == 1 ? "" : "s",
 		    ev.complaint_pct, ev.r.delayed, ev.r.sent < RATE_MIN_SENT ?
 		    " (too few to judge the rates)" : "");
+	account_status_text(stdout, cf, &af);
 	return level;
 }

@@ -149,3 +149,30 @@ t_dns() {
 	DNS_SERVER=127.0.0.1:$(cat "$TROOT/dns.port")
 }
 _accepted_ge() { [ "$(t_stat messages_accepted)" -ge "$1" ]; }
+
+# t_sqs [stand-in options...]: the SQS stand-in fed from the SES stand-in's
+# MAILDIR (call t_standin first); sets SQS_PORT, SQS_URL (queue URL of the
+# first --queue, default ses-events), appends events_queue_url to $CONF
+# unless NO_QUEUE_URL is set, and exports the credentials it accepts.
+t_sqs() {
+	rm -f "$TROOT/sqs.port"
+	"$PY" "$TOP/test/standin/sqs_standin.py" --port-file "$TROOT/sqs.port" \
+		--maildir "$MAILDIR" --log "$TROOT/sqs.log" --stats "$TROOT/sqs.stats" \
+		"$@" >"$TROOT/sqs.out" 2>&1 &
+	_pids+=($!)
+	t_wait test -s "$TROOT/sqs.port" || { cat "$TROOT/sqs.out"; t_fail "SQS stand-in did not start"; }
+	SQS_PORT=$(cat "$TROOT/sqs.port")
+	SQS_URL=http://127.0.0.1:$SQS_PORT/123456789012/ses-events
+	[ -n "${NO_QUEUE_URL:-}" ] || echo "events_queue_url = \"$SQS_URL\";" >>"$CONF"
+	export AWS_ACCESS_KEY_ID=AKIDSQSTEST AWS_SECRET_ACCESS_KEY=sqs-test-secret
+	export AWS_EC2_METADATA_DISABLED=true
+}
+# SQS stand-in counter (t_sqs_stat deleted), per-queue (t_sqs_stat queues.NAME.visible).
+t_sqs_stat() { "$PY" -c 'import json,sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v = v[k]
+print(v)' "$TROOT/sqs.stats" "$1"; }
+# Queue a raw body into the stand-in's queue NAME (default ses-events).
+t_sqs_inject() { "$PY" -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.stdin.buffer.read(), method="POST")).read()' \
+	"http://127.0.0.1:$SQS_PORT/_inject/${2:-ses-events}" <<<"$1" || t_fail "inject"; }
