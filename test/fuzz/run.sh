@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Run each fuzz target for SECONDS (libFuzzer, one process at a time).
+# Run each fuzz target for SECONDS (libFuzzer, one process at a time), or
+# until FUZZ_RUNS executions when that is set (then SECONDS is the cap);
+# FUZZ_MAX_LEN caps the input length (libFuzzer -max_len).
 # New inputs go to BUILD/corpus/TARGET (the seed corpus in
 # test/fuzz/corpus/TARGET is read, never written); crashes to
 # BUILD/crashes/.  Prints executions and crashes per target.
@@ -13,7 +15,8 @@ export LSAN_OPTIONS="suppressions=$PWD/test/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN
 for t in "$@"; do
 	mkdir -p "$B/corpus/$t"
 	log="$B/fuzz-logs/run-$t.log"
-	"$B/fuzz/fuzz_$t" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 \
+	"$B/fuzz/fuzz_$t" -max_total_time="$S" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
+		${FUZZ_MAX_LEN:+-max_len=$FUZZ_MAX_LEN} -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$B/crashes/$t-" \
 		"$B/corpus/$t" "test/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?

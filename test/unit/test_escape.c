@@ -51,7 +51,7 @@ static void
 ring(void **unused)
 {
 	const char *r[16];
-	char in[16][8];
+	char in[16][16];
 	int i;
 
 	(void)unused;
