@@ -71,7 +71,7 @@ all: $(BUILD)/sesrelay $(BUILD)/sendmail
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libsesrelay.a: $(LIB_OBJS)
 	rm -f $@
@@ -85,7 +85,7 @@ $(BUILD)/sendmail: $(INTAKE_OBJS)
 
 $(BUILD)/test/%: test/unit/%.c $(BUILD)/libsesrelay.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Irelay -o $@ $< $(BUILD)/libsesrelay.a $(TEST_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Irelay -o $@ $< $(BUILD)/libsesrelay.a $(TEST_LIBS)
 
 unit: $(UNIT_BINS)
 
