@@ -265,9 +265,17 @@ dispatch(struct runner *r)
 	double now = now_sec();
 	char ids[DISPATCH_BATCH][QID_LEN + 1];
 	double dues[DISPATCH_BATCH];
+	struct active *a, *next;
 	int want, n = 0, i, k;
 	size_t j;
 
+	/* Messages in flight first: their next transactions. */
+	r->feed_at = 0;
+	for (a = r->active; a != NULL; a = next) {
+		next = a->next;		/* a may finish (be freed) in there */
+		if (runner_msg_feed(r, a) == -1)
+			return;
+	}
 	if (r->stopping || now < r->paused_until || r->pool_restart)
 		return;
 	if (r->held && (now < r->next_probe || r->probe_out || smtp_pool_busy(r->pool)))
@@ -386,6 +394,8 @@ next_wakeup(struct runner *r)
 				t = r->q[i].due;
 	if (r->stopping && r->stop_deadline < t)
 		t = r->stop_deadline;
+	if (r->feed_at > 0 && r->feed_at < t)
+		t = r->feed_at;
 	if (r->rescan_maildrop && now + 0.05 < t)
 		t = now + 0.05;
 	return t;

@@ -469,12 +469,35 @@ int
 spool_state_save(const struct spool *sp, const char *id,
     const struct msg_state *st)
 {
-	size_t len;
-	char *text = state_format(st, &len);
-	int r = replace_file(sp->state, id, text, len, 0600);
+	char tmp[1024], dst[1024];
+	FILE *fp;
+	int fd, saved;
 
-	free(text);
-	return r;
+	snprintf(tmp, sizeof(tmp), "%s/t.%s.%ld", sp->state, id, (long)getpid());
+	snprintf(dst, sizeof(dst), "%s/%s", sp->state, id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	/* Streamed: a big message's state is never one buffer in memory. */
+	if (state_write(st, fp) == -1 || fflush(fp) == EOF || fsync(fd) == -1) {
+		saved = errno;
+		fclose(fp);
+		goto fail;
+	}
+	if (fclose(fp) == EOF || rename(tmp, dst) == -1) {
+		saved = errno;
+		goto fail;
+	}
+	return fsync_dir(sp->state);
+ fail:
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }
 
 static int
