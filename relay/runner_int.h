@@ -7,6 +7,7 @@
 
 #include "envelope.h"
 #include "ratelimit.h"
+#include "senderhold.h"
 #include "smtp.h"
 #include "spool.h"
 
@@ -52,6 +53,7 @@ struct active {
 	int		 out;		/* transactions in flight */
 	int		 stop;		/* send no more transactions this round */
 	int		 probe;
+	int		 sender_probe;	/* its sender was held: this is its probe */
 	int		 throttled;	/* a transaction got "slow down" */
 	double		 saved_at;	/* last state save (checkpoint) */
 	double		 save_cost;	/* seconds the last save took */
@@ -75,6 +77,7 @@ struct runner {
 	size_t		 nq, capq;
 	struct active	*active;
 	struct ratelimit rl;
+	struct sender_holds sh;		/* mail held per sender (senderhold.h) */
 	struct queue_status qs;
 	int		 qs_dirty;
 };
@@ -95,6 +98,10 @@ void	runner_note_failure(struct runner *r, const char *id, const char *text);
 void	runner_hold(struct runner *r, const char *id, const char *reply,
 	    const char *hint);
 void	runner_release(struct runner *r, const char *why);
+/* Hold only the mail of one sender (its own address refused by SES). */
+void	runner_hold_sender(struct runner *r, const char *id, const char *sender,
+	    const char *reply, const char *hint);
+void	runner_release_sender(struct runner *r, const char *sender, const char *why);
 
 /* runner_msg.c */
 /* Start a due message: 0 when started or settled, -1 when it must wait

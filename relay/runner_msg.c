@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bounce.h"
@@ -188,6 +189,16 @@ runner_msg_finish(struct runner *r, struct active *a)
 			    failed, failed > 1 ? "s" : "");
 		}
 	}
+	if (a->sender_probe) {
+		/* Its answer (if any) re-held or released the sender; if it
+		 * got none, the next message of that sender is the probe. */
+		struct sender_hold *sh = sender_hold_find(&r->sh, a->wire_from);
+
+		if (sh != NULL && sh->probing) {
+			sh->probing = 0;
+			sh->next_probe = now_sec() + r->cf->hold_probe_interval;
+		}
+	}
 	for (pp = &r->active; *pp; pp = &(*pp)->next)
 		if (*pp == a) {
 			*pp = a->next;
@@ -279,6 +290,14 @@ round_over(const struct active *a)
 	return a->out == 0 && (a->stop || a->next_wire == a->nwire);
 }
 
+/* A refusal of the configured `sender` holds everything (all mail goes
+ * out from it); of a user's own -f address, only that sender's mail. */
+static int
+is_configured_sender(const struct config *cf, const char *wire_from)
+{
+	return *cf->sender != '\0' && strcasecmp(cf->sender, wire_from) == 0;
+}
+
 void
 runner_msg_result(struct runner *r, struct txn *t)
 {
@@ -314,11 +333,16 @@ runner_msg_result(struct runner *r, struct txn *t)
 		    "%.200s -- sending paused for %d s", j->reply, r->cf->quota_pause);
 		log_warnx("sending paused for %d s: %s; hint: %s", r->cf->quota_pause,
 		    j->reply, c.hint);
-	} else if (c.action == ACT_HOLD)
+	} else if (c.action == ACT_HOLD && c.sender_scoped &&
+	    !is_configured_sender(r->cf, a->wire_from))
+		runner_hold_sender(r, a->id, a->wire_from, j->reply, c.hint);
+	else if (c.action == ACT_HOLD)
 		runner_hold(r, a->id, j->reply, c.hint);
-	else if (a->probe && r->held && c.action != ACT_HOLD)
+	else if (a->probe && r->held)
 		runner_release(r, "the probe message got a reply that is not a "
 		    "configuration error");
+	if (c.action == ACT_DELIVERED)
+		runner_release_sender(r, a->wire_from, "a message from it was accepted");
 	if (c.action == ACT_THROTTLE || c.action == ACT_QUOTA || c.action == ACT_HOLD)
 		a->stop = 1;
 	for (k = 0; k < j->nrcpts; k++) {
@@ -326,7 +350,9 @@ runner_msg_result(struct runner *r, struct txn *t)
 			/* This recipient was refused at RCPT. */
 			struct reply_class rc;
 
-			classify_reply(j->rcpt_code[k], j->rcpt_reply[k] + 3, a->wire_from, 0, &rc);
+			/* About the recipient, even when its text holds the
+			 * sender's address (issue 7 item 11a). */
+			classify_reply(j->rcpt_code[k], j->rcpt_reply[k] + 3, NULL, 0, &rc);
 			apply_wire(r, t, t->base + k, &rc, j->rcpt_reply[k]);
 		} else
 			apply_wire(r, t, t->base + k, &c, j->reply);
@@ -348,7 +374,7 @@ runner_msg_result(struct runner *r, struct txn *t)
 static void
 fail_local(struct runner *r, struct active *a, size_t i, const char *why)
 {
-	struct reply_class c = { ACT_FAIL, "5.0.0", NULL, 0 };
+	struct reply_class c = { ACT_FAIL, "5.0.0", NULL, 0, 0 };
 
 	apply(r, a, i, a->st.rcpts[i].addr, "none", &c, why);
 }
@@ -566,6 +592,15 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 		goto skip;
 	}
 	a->wire_from = rewrite_sender(r->cf, a->e.sender);
+	/* Its sender held: wait for the probe time, unless the message is
+	 * past its lifetime (then it fails below, as any other). */
+	if (pending_due > 0 && now - a->e.arrival <= r->cf->queue_lifetime) {
+		a->sender_probe = sender_hold_find(&r->sh, a->wire_from) != NULL;
+		if (!sender_hold_admit(&r->sh, a->wire_from, now, &wait)) {
+			qe->due = wait;
+			goto skip;
+		}
+	}
 	a->next = r->active;
 	r->active = a;
 	a->probe = probe;

@@ -584,6 +584,25 @@ spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen)
 
 /* ---- run/status ----------------------------------------------------------- */
 
+/* "since<TAB>sender<TAB>reason" */
+static void
+status_sender_hold(struct queue_status *qs, char *v)
+{
+	char *sender = strchr(v, '\t'), *reason;
+
+	if (sender == NULL || qs->nsender_holds >= QS_SENDER_HOLDS)
+		return;
+	*sender++ = '\0';
+	if ((reason = strchr(sender, '\t')) != NULL)
+		*reason++ = '\0';
+	qs->sender_hold[qs->nsender_holds].since = atol(v);
+	snprintf(qs->sender_hold[qs->nsender_holds].sender,
+	    sizeof(qs->sender_hold[0].sender), "%s", sender);
+	snprintf(qs->sender_hold[qs->nsender_holds].reason,
+	    sizeof(qs->sender_hold[0].reason), "%s", reason ? reason : "");
+	qs->nsender_holds++;
+}
+
 int
 spool_status_load(const struct spool *sp, struct queue_status *qs)
 {
@@ -613,6 +632,8 @@ spool_status_load(const struct spool *sp, struct queue_status *qs)
 		NUM("last_success", last_success);
 		NUM("first_failure", first_failure); STR("first_failure_text", first_failure_text);
 		NUM("last_failure", last_failure); STR("last_failure_text", last_failure_text);
+		else if (strcmp(line, "sender_hold") == 0)
+			status_sender_hold(qs, v);
 #undef NUM
 #undef DBL
 #undef STR
@@ -624,7 +645,14 @@ spool_status_load(const struct spool *sp, struct queue_status *qs)
 int
 spool_status_save(const struct spool *sp, const struct queue_status *qs)
 {
-	char *text = xasprintf(
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int r, i;
+
+	if (fp == NULL)
+		return -1;
+	fprintf(fp,
 	    "pid=%ld\nupdated=%ld\nheld_since=%ld\nhold_reason=%s\n"
 	    "throttled_until=%ld\nthrottle_reason=%s\nrate_configured=%.3f\n"
 	    "rate_current=%.3f\nlast_success=%ld\nfirst_failure=%ld\n"
@@ -633,9 +661,13 @@ spool_status_save(const struct spool *sp, const struct queue_status *qs)
 	    qs->throttled_until, qs->throttle_reason, qs->rate_configured,
 	    qs->rate_current, qs->last_success, qs->first_failure,
 	    qs->first_failure_text, qs->last_failure, qs->last_failure_text);
-	char *p;
-	int r;
-
+	for (i = 0; i < qs->nsender_holds && i < QS_SENDER_HOLDS; i++)
+		fprintf(fp, "sender_hold=%ld\t%s\t%s\n", qs->sender_hold[i].since,
+		    qs->sender_hold[i].sender, qs->sender_hold[i].reason);
+	if (fclose(fp) == EOF) {
+		free(text);
+		return -1;
+	}
 	/* Reply texts are one line each in this file. */
 	for (p = text; *p; p++)
 		if (*p == '\r')
