@@ -111,6 +111,21 @@ names_sender(const char *text, const char *sender)
 	return hit;
 }
 
+/* "<addr> Invalid email address" where addr is exactly our sender (not
+ * merely containing it: <xa@b.com> is not about a@b.c). */
+static int
+is_sender_reply(const char *text, const char *sender)
+{
+	const char *lt, *gt;
+	size_t n;
+
+	if (sender == NULL || *sender == '\0' || (lt = strchr(text, '<')) == NULL ||
+	    (gt = strchr(lt, '>')) == NULL)
+		return 0;
+	n = strlen(sender);
+	return (size_t)(gt - lt - 1) == n && strncasecmp(lt + 1, sender, n) == 0;
+}
+
 void
 classify_reply(int code, const char *text, const char *sender, int after_dot,
     struct reply_class *out)
@@ -129,6 +144,7 @@ classify_reply(int code, const char *text, const char *sender, int after_dot,
 		int ours = names_sender(text, sender);
 
 		out->action = ours ? ACT_HOLD : ACT_FAIL;
+		out->sender_scoped = ours;
 		out->dsn = "5.7.1";
 		out->hint = ours ? not_verified_sender_hint : not_verified_rcpt_hint;
 		return;
@@ -136,9 +152,9 @@ classify_reply(int code, const char *text, const char *sender, int after_dot,
 	/* 553 "<addr> Invalid email address" at MAIL FROM: when it is the
 	 * address we send from, every message would fail the same way, so
 	 * it is a configuration error (hold), not this message's fault. */
-	if (code == 553 && sender != NULL && *sender != '\0' &&
-	    strcasestr(text, sender) != NULL) {
+	if (code == 553 && is_sender_reply(text, sender)) {
 		out->action = ACT_HOLD;
+		out->sender_scoped = 1;
 		out->dsn = "5.1.7";
 		out->hint = invalid_sender_hint;
 		return;

@@ -20,11 +20,16 @@ struct reply_class {
 	const char	*dsn;		/* enhanced status for logs/DSNs, e.g. "5.3.4" */
 	const char	*hint;		/* what happened and what to do; NULL if none */
 	int		 maybe_sent;	/* outcome unknown (timeout after final dot) */
+	int		 sender_scoped;	/* ACT_HOLD because of the sender address itself:
+					   the caller holds the whole queue only when it
+					   is the configured `sender`, else that sender */
 };
 
 /* code: 3-digit SMTP code (0 when no reply was read); text: the reply text;
  * sender: our envelope sender (to tell "our sender unverified" from a
- * sandbox recipient); after_dot: the failure happened after the final dot. */
+ * sandbox recipient), NULL for a reply to RCPT (about the recipient, even
+ * when it names the sender); after_dot: the failure happened after the
+ * final dot. */
 void	classify_reply(int code, const char *text, const char *sender,
 	    int after_dot, struct reply_class *out);
 /* A transfer that ended without a usable SMTP reply (libcurl error `cc`,

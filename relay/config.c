@@ -41,6 +41,7 @@ static const struct key keys[] = {
 	{ "domain",		K_STR,	O(domain), "", 0, 0, 0 },
 	{ "max_message_size",	K_LONG,	O(max_message_size), NULL, 40 * MB, 1024, 40 * MB },
 	{ "min_free_space",	K_LONG,	O(min_free_space), NULL, 10 * MB, 0, 1e15 },
+	{ "max_recipients",	K_INT,	O(max_recipients), NULL, 1000, 1, 1000000 },
 	{ "log_file",		K_STR,	O(log_file), "", 0, 0, 0 },
 	{ "region",		K_STR,	O(region), "us-east-1", 0, 0, 0 },
 	{ "host",		K_STR,	O(host), "", 0, 0, 0 },

@@ -20,6 +20,7 @@ struct config {
 	char	*domain;		/* for bare local names; default: mailname_file, else host name */
 	long	 max_message_size;	/* octets as stored; default 40 MB (SES) */
 	long	 min_free_space;	/* refuse intake below this many free octets */
+	int	 max_recipients;	/* per message, refused at submission (Postfix: 1000) */
 	char	*log_file;		/* optional copy of log lines ("" = off) */
 
 	/* transport */

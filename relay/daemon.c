@@ -6,12 +6,14 @@
  * daemon's whole life, and run/daemon.pid names it.
  */
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,27 @@ lock_spool(const struct config *cf, int *lockfd)
 	return 0;
 }
 
+static double
+tv_sec(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* Where the CPU went: the loop (index, state, logs) apart from the SMTP
+ * workers (libcurl, TLS), whose threads have ended by now. */
+static void
+log_cpu(void)
+{
+	struct rusage all, loop;
+
+	if (getrusage(RUSAGE_SELF, &all) == -1 || getrusage(RUSAGE_THREAD, &loop) == -1)
+		return;
+	log_info("CPU used: %.3f s by the delivery loop, %.3f s by the SMTP workers",
+	    tv_sec(loop.ru_utime) + tv_sec(loop.ru_stime),
+	    tv_sec(all.ru_utime) + tv_sec(all.ru_stime) - tv_sec(loop.ru_utime) -
+	    tv_sec(loop.ru_stime));
+}
+
 static int
 run(struct config *cf, int once)
 {
@@ -90,6 +113,9 @@ run(struct config *cf, int once)
 	signal(SIGPIPE, SIG_IGN);
 	if ((sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal(EXIT_OSERR, "signalfd");
+	/* One malloc arena per SMTP worker would each keep freed pages; the
+	 * workers wait on the network, not on malloc's lock. */
+	mallopt(M_ARENA_MAX, 1);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!once)
 		log_info("daemon started: spool %s, relay %s:%d, %d connection(s), "
@@ -99,6 +125,7 @@ run(struct config *cf, int once)
 		account_watch_start(cf);	/* SES account facts, max_rate = auto */
 	ep = once ? NULL : evpoll_start(cf);	/* SES events from SQS (history) */
 	rc = runner_run(cf, once, sigfd);
+	log_cpu();
 	evpoll_stop(ep);
 	account_watch_stop();
 	if (!once)

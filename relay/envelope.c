@@ -356,17 +356,11 @@ bad:
 	return -1;
 }
 
-char *
-state_format(const struct msg_state *st, size_t *len)
+int
+state_write(const struct msg_state *st, FILE *fp)
 {
-	char *out = NULL;
-	size_t i, n = 0;
-	FILE *fp = open_memstream(&out, &n);
+	size_t i;
 
-	if (fp == NULL) {
-		fputs("sesrelay: out of memory; try again later\n", stderr);
-		exit(EXIT_TEMPFAIL);
-	}
 	fprintf(fp, "%s\nheld %d\n", STATE_MAGIC, st->held);
 	for (i = 0; i < st->nrcpts; i++) {
 		const struct rcpt_state *r = &st->rcpts[i];
@@ -379,6 +373,21 @@ state_format(const struct msg_state *st, size_t *len)
 		fprintf(fp, "log\t%ld\t%s\t%s\t%s\n", st->log[i].time,
 		    st->log[i].addr, st->log[i].status, st->log[i].text);
 	fputs("end\n", fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+char *
+state_format(const struct msg_state *st, size_t *len)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&out, &n);
+
+	if (fp == NULL) {
+		fputs("sesrelay: out of memory; try again later\n", stderr);
+		exit(EXIT_TEMPFAIL);
+	}
+	state_write(st, fp);
 	fclose(fp);
 	*len = n;
 	return out;

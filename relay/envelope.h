@@ -95,6 +95,9 @@ int	state_parse(const char *buf, size_t len, struct msg_state *st,
 	    char *err, size_t errlen);
 /* malloc'd text; *len receives its length. */
 char	*state_format(const struct msg_state *st, size_t *len);
+/* The same text written to fp (no copy in memory: a 50,000-recipient
+ * state is megabytes).  0, or -1 when fp reports an error. */
+int	state_write(const struct msg_state *st, FILE *fp);
 /* Append a history line (oldest dropped beyond STATE_MAX_LOG).  Tabs and
  * newlines in text are replaced by spaces. */
 void	state_add_log(struct msg_state *st, long t, const char *addr,

@@ -386,6 +386,17 @@ collect_rcpts(const struct headers *h, const struct intake_opts *o,
 	return 0;
 }
 
+/* max_recipients: one message must not cost the daemon without bound. */
+static int
+rcpt_cap(const struct config *cf, size_t n, char *err, size_t errlen)
+{
+	if (n <= (size_t)cf->max_recipients)
+		return 0;
+	snprintf(err, errlen, "%zu recipients, more than max_recipients (%d): not "
+	    "queued; split the list or raise max_recipients", n, cf->max_recipients);
+	return EXIT_DATAERR;
+}
+
 int
 intake_message(struct line_src *src, const struct config *cf,
     const struct spool *sp, const struct caller *who,
@@ -404,7 +415,8 @@ intake_message(struct line_src *src, const struct config *cf,
 	if ((rc = read_headers(src, &h, &first, &first_len, err, errlen)) != 0 ||
 	    (rc = read_failed(src, err, errlen)) != 0)
 		goto out;
-	if ((rc = collect_rcpts(&h, o, &rcpts, err, errlen)) != 0)
+	if ((rc = collect_rcpts(&h, o, &rcpts, err, errlen)) != 0 ||
+	    (rc = rcpt_cap(cf, rcpts.n, err, errlen)) != 0)
 		goto out;
 	if ((sender = intake_sender(o->sender, cf, who, err, errlen)) == NULL) {
 		rc = EXIT_USAGE;

@@ -183,6 +183,24 @@ sent_before(const struct spool *sp, const char *id)
 	return known == 1;
 }
 
+/* A message whose sender alone is held says so (issue 7 item 2). */
+static void
+show_sender_hold(const struct spool *sp, const char *sender)
+{
+	struct queue_status qs;
+	char t[32];
+	int i;
+
+	if (spool_status_load(sp, &qs) == -1)
+		return;
+	for (i = 0; i < qs.nsender_holds; i++)
+		if (strcasecmp(qs.sender_hold[i].sender, sender) == 0)
+			printf("Held:      mail from <%s> is held since %s (only this sender's; "
+			    "'sesrelay queue flush' tries again now): %s\n", sender,
+			    qlist_time(qs.sender_hold[i].since, t, sizeof(t)),
+			    qs.sender_hold[i].reason);
+}
+
 static int
 cmd_show(int argc, char **argv, const struct spool *sp)
 {
@@ -212,6 +230,7 @@ cmd_show(int argc, char **argv, const struct spool *sp)
 	    qlist_time((long)e.arrival, t, sizeof(t)), e.size, e.body8bit ? ", 8bit" : "",
 	    qlist_esc(e.user), e.uid, qlist_esc(e.sender));
 	print_headers(fd, &e);
+	show_sender_hold(sp, e.sender);
 	puts("Recipients:");
 	for (k = 0; k < st.nrcpts; k++) {
 		const struct rcpt_state *r = &st.rcpts[k];

@@ -56,8 +56,9 @@ ratelimit_wait(struct ratelimit *rl, int n, double now)
 void
 ratelimit_take(struct ratelimit *rl, int n)
 {
-	rl->tokens -= n < capacity(rl) ? n : capacity(rl);
+	rl->tokens -= n;
 }
+
 
 void
 ratelimit_throttled(struct ratelimit *rl, double now)

@@ -16,7 +16,9 @@ void	ratelimit_init(struct ratelimit *rl, double max, double now);
 /* Seconds to wait before n recipients may be sent (0 = now).  A request
  * larger than one second's worth waits for a full bucket. */
 double	ratelimit_wait(struct ratelimit *rl, int n, double now);
-/* Take n tokens (call when ratelimit_wait returned 0). */
+/* Take n tokens (call when ratelimit_wait returned 0): every recipient
+ * costs one, so a request larger than the bucket leaves a debt that the
+ * next requests wait out. */
 void	ratelimit_take(struct ratelimit *rl, int n);
 /* SES said "Maximum sending rate exceeded": halve the rate (not below a
  * tenth of max or 0.5/s) and empty the bucket. */

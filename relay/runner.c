@@ -162,6 +162,58 @@ runner_release(struct runner *r, const char *why)
 	r->qs_dirty = 1;
 }
 
+/* run/status has one field per line and tabs between sub-fields. */
+static void
+sanitize_line(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\t' || *s == '\n' || *s == '\r')
+			*s = ' ';
+}
+
+/* The per-sender holds as run/status shows them. */
+static void
+status_sender_holds(struct runner *r)
+{
+	size_t i;
+
+	r->qs.nsender_holds = 0;
+	for (i = 0; i < r->sh.n && i < QS_SENDER_HOLDS; i++) {
+		r->qs.sender_hold[i].since = (long)r->sh.v[i].since;
+		snprintf(r->qs.sender_hold[i].sender, sizeof(r->qs.sender_hold[i].sender),
+		    "%s", r->sh.v[i].sender);
+		snprintf(r->qs.sender_hold[i].reason, sizeof(r->qs.sender_hold[i].reason),
+		    "%s", r->sh.v[i].reason);
+		sanitize_line(r->qs.sender_hold[i].reason);
+		r->qs.nsender_holds++;
+	}
+	r->qs_dirty = 1;
+}
+
+void
+runner_hold_sender(struct runner *r, const char *id, const char *sender,
+    const char *reply, const char *hint)
+{
+	char reason[400];
+
+	snprintf(reason, sizeof(reason), "%.390s", reply);
+	if (sender_hold_add(&r->sh, sender, reason, now_sec(), r->cf->hold_probe_interval))
+		log_warnx("mail from <%s> held: %s: %s%s%s; other senders' mail goes on; "
+		    "one message is tried again every %d s, or at once after 'sesrelay "
+		    "queue flush'", sender, id, reply, hint ? "; hint: " : "",
+		    hint ? hint : "", r->cf->hold_probe_interval);
+	status_sender_holds(r);
+}
+
+void
+runner_release_sender(struct runner *r, const char *sender, const char *why)
+{
+	if (sender_hold_release(&r->sh, sender)) {
+		log_info("mail from <%s> released: %s", sender, why);
+		status_sender_holds(r);
+	}
+}
+
 /* ---- pickup ---------------------------------------------------------------- */
 
 static void
@@ -267,9 +319,17 @@ dispatch(struct runner *r)
 	double now = now_sec();
 	char ids[DISPATCH_BATCH][QID_LEN + 1];
 	double dues[DISPATCH_BATCH];
+	struct active *a, *next;
 	int want, n = 0, i, k;
 	size_t j;
 
+	/* Messages in flight first: their next transactions. */
+	r->feed_at = 0;
+	for (a = r->active; a != NULL; a = next) {
+		next = a->next;		/* a may finish (be freed) in there */
+		if (runner_msg_feed(r, a) == -1)
+			return;
+	}
 	if (r->stopping || now < r->paused_until || r->pool_restart)
 		return;
 	if (r->held && (now < r->next_probe || r->probe_out || smtp_pool_busy(r->pool)))
@@ -338,6 +398,7 @@ reload(struct runner *r)
 	ratelimit_set_max(&r->rl, r->cf->max_rate);
 	r->pool_restart = 1;
 	runner_release(r, "configuration reloaded");
+	sender_hold_probe_now(&r->sh, now_sec());
 	r->paused_until = 0;
 	r->qs.throttled_until = 0;
 	load_password(r);
@@ -390,6 +451,8 @@ next_wakeup(struct runner *r)
 				t = r->q[i].due;
 	if (r->stopping && r->stop_deadline < t)
 		t = r->stop_deadline;
+	if (r->feed_at > 0 && r->feed_at < t)
+		t = r->feed_at;
 	if (r->rescan_maildrop && now + 0.05 < t)
 		t = now + 0.05;
 	return t;
@@ -439,6 +502,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	r.qs.held_since = 0;
 	r.qs.hold_reason[0] = '\0';
 	r.qs.throttled_until = 0;
+	r.qs.nsender_holds = 0;
 	ratelimit_init(&r.rl, cf->max_rate, now_sec());
 	load_password(&r);
 	r.pool = smtp_pool_start(cf, r.password ? r.password : "", r.wake[1]);
@@ -507,6 +571,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	if (r.held && once)
 		rc = EXIT_TEMPFAIL;
 	free(r.q);
+	sender_holds_free(&r.sh);
 	free(r.password);
 	close(r.wake[0]);
 	close(r.wake[1]);

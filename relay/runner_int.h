@@ -8,6 +8,7 @@
 #include "envelope.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "senderhold.h"
 #include "smtp.h"
 #include "spool.h"
 
@@ -29,6 +30,12 @@ struct txn {
 	int		 retried_now;
 };
 
+/*
+ * A message being delivered.  Its transactions are cut from `wire` as
+ * workers and rate tokens allow (at most `connections` in flight), each
+ * reusing a finished one's stream, so memory does not grow with the
+ * recipient count beyond the state and the distinct addresses.
+ */
 struct active {
 	char		 id[QID_LEN + 1];
 	int		 fd;
@@ -36,11 +43,21 @@ struct active {
 	struct msg_state st;
 	char		*wire_from;
 	char		**wire;		/* distinct wire addresses being sent */
+	unsigned char	*wire_owned;	/* 1: wire[i] is ours, 0: a state address */
 	size_t		 nwire;
-	size_t		*wire_of;	/* per state recipient: index in wire, or NO_WIRE */
-	int		 out;		/* transactions not finished */
+	size_t		 next_wire;	/* first one not yet in a transaction */
+	size_t		*first;		/* per wire address: its first state recipient */
+	size_t		*next_same;	/* per state recipient: next one with the same
+					   wire address, or NO_WIRE */
+	struct msgstream **spare;	/* streams of finished transactions */
+	size_t		 nspare;
+	int		 out;		/* transactions in flight */
+	int		 stop;		/* send no more transactions this round */
 	int		 probe;
+	int		 sender_probe;	/* its sender was held: this is its probe */
 	int		 throttled;	/* a transaction got "slow down" */
+	double		 saved_at;	/* last state save (checkpoint) */
+	double		 save_cost;	/* seconds the last save took */
 	struct active	*next;
 };
 
@@ -56,10 +73,12 @@ struct runner {
 	double		 stop_deadline, next_rescan, paused_until, next_probe;
 	int		 held, probe_out, pool_restart, rescan_maildrop;
 	int		 unsynced;	/* removals not yet fsynced */
+	double		 feed_at;	/* rate tokens for a message in flight */
 	struct qentry	*q;
 	size_t		 nq, capq;
 	struct active	*active;
 	struct ratelimit rl;
+	struct sender_holds sh;		/* mail held per sender (senderhold.h) */
 	struct queue_status qs;
 	int		 qs_dirty;
 	struct metrics_counters counts;	/* for metrics.c */
@@ -82,11 +101,18 @@ void	runner_note_failure(struct runner *r, const char *id, const char *text);
 void	runner_hold(struct runner *r, const char *id, const char *reply,
 	    const char *hint);
 void	runner_release(struct runner *r, const char *why);
+/* Hold only the mail of one sender (its own address refused by SES). */
+void	runner_hold_sender(struct runner *r, const char *id, const char *sender,
+	    const char *reply, const char *hint);
+void	runner_release_sender(struct runner *r, const char *sender, const char *why);
 
 /* runner_msg.c */
 /* Start a due message: 0 when started or settled, -1 when it must wait
  * for the rate limit (qe->due is then set). */
 int	runner_msg_start(struct runner *r, struct qentry *qe, int probe);
+/* Submit the message's next transactions while workers are idle: 0, or -1
+ * when the rate limit says wait (r->feed_at is then set). */
+int	runner_msg_feed(struct runner *r, struct active *a);
 /* Apply a finished transaction's replies to its message's state. */
 void	runner_msg_result(struct runner *r, struct txn *t);
 /* Done with a message for now: remove, move to failed/ + bounce, or put

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bounce.h"
@@ -61,6 +62,7 @@ apply(struct runner *r, struct active *a, size_t i, const char *wire,
 	double now = now_sec();
 	const char *status = "deferred";
 	char *id = NULL, text[1024], shown[1024];
+	const char *cut;
 	int counted = 1;
 
 	switch (c->action) {
@@ -106,7 +108,15 @@ apply(struct runner *r, struct active *a, size_t i, const char *wire,
 	if (counted || rs->status != RCPT_PENDING)
 		metrics_count(&r->counts, rs->status == RCPT_SENT ? METRICS_SENT :
 		    rs->status == RCPT_FAILED ? METRICS_BOUNCED : METRICS_DEFERRED);
-	state_set_str(&rs->reply, reply);
+	/* A sent recipient keeps "250 Ok" and the SES id apart: the id is
+	 * not stored twice (50,000 recipients: megabytes). */
+	if (id != NULL && *id && (cut = strstr(reply, id)) != NULL && cut[strlen(id)] == '\0') {
+		snprintf(text, sizeof(text), "%.*s", (int)(cut - reply), reply);
+		while (*text && text[strlen(text) - 1] == ' ')
+			text[strlen(text) - 1] = '\0';
+		state_set_str(&rs->reply, text);
+	} else
+		state_set_str(&rs->reply, reply);
 	state_add_log(&a->st, (long)now, rs->addr, status, reply);
 	snprintf(shown, sizeof(shown), "%s%.900s", c->maybe_sent ?
 	    "outcome unknown, a duplicate is possible: " : "", reply);
@@ -123,9 +133,15 @@ active_free(struct active *a)
 	size_t i;
 
 	for (i = 0; i < a->nwire; i++)
-		free(a->wire[i]);
+		if (a->wire_owned[i])
+			free(a->wire[i]);
+	free(a->wire_owned);
+	for (i = 0; i < a->nspare; i++)
+		msgstream_free(a->spare[i]);
+	free(a->spare);
 	free(a->wire);
-	free(a->wire_of);
+	free(a->first);
+	free(a->next_same);
 	envelope_free(&a->e);
 	state_free(&a->st);
 	free(a->wire_from);
@@ -179,6 +195,16 @@ runner_msg_finish(struct runner *r, struct active *a)
 			    failed, failed > 1 ? "s" : "");
 		}
 	}
+	if (a->sender_probe) {
+		/* Its answer (if any) re-held or released the sender; if it
+		 * got none, the next message of that sender is the probe. */
+		struct sender_hold *sh = sender_hold_find(&r->sh, a->wire_from);
+
+		if (sh != NULL && sh->probing) {
+			sh->probing = 0;
+			sh->next_probe = now_sec() + r->cf->hold_probe_interval;
+		}
+	}
 	for (pp = &r->active; *pp; pp = &(*pp)->next)
 		if (*pp == a) {
 			*pp = a->next;
@@ -188,27 +214,34 @@ runner_msg_finish(struct runner *r, struct active *a)
 	active_free(a);
 }
 
+/* A finished transaction: its stream goes back to the message for the
+ * next one (the rewritten header is built once per message and attempt). */
 static void
 txn_free(struct txn *t)
 {
+	struct active *a = t->msg;
+
 	free(t->job.rcpts);	/* the strings belong to msg->wire */
 	smtp_job_free_results(&t->job);
-	msgstream_free(t->job.ms);
+	if (t->job.ms != NULL) {
+		a->spare = xrealloc(a->spare, (a->nspare + 1) * sizeof(*a->spare));
+		a->spare[a->nspare++] = t->job.ms;
+	}
 	free(t);
 }
 
-/* Apply an outcome to every recipient sent as t's k-th wire address (two
- * local names may map to the same alias). */
+/* Apply an outcome to every recipient sent as wire address w (two local
+ * names may map to the same alias): a walk of its own list, not a search. */
 static void
-apply_wire(struct runner *r, struct txn *t, size_t k, const struct reply_class *c,
+apply_wire(struct runner *r, struct txn *t, size_t w, const struct reply_class *c,
     const char *reply)
 {
 	struct active *a = t->msg;
 	size_t i;
 
-	for (i = 0; i < a->st.nrcpts; i++)
-		if (a->wire_of[i] == t->base + k && a->st.rcpts[i].status == RCPT_PENDING)
-			apply(r, a, i, a->wire[t->base + k], t->job.relay, c, reply);
+	for (i = a->first[w]; i != NO_WIRE; i = a->next_same[i])
+		if (a->st.rcpts[i].status == RCPT_PENDING)
+			apply(r, a, i, a->wire[w], t->job.relay, c, reply);
 }
 
 static int
@@ -220,6 +253,55 @@ all_sent(const struct msg_state *st)
 		if (st->rcpts[i].status != RCPT_SENT)
 			return 0;
 	return 1;
+}
+
+static void
+save_state(struct runner *r, struct active *a)
+{
+	double t0 = now_sec();
+
+	if (spool_state_save(&r->sp, a->id, &a->st) == -1)
+		log_warn("%s: cannot save state", a->id);
+	a->saved_at = now_sec();
+	a->save_cost = a->saved_at - t0;
+}
+
+/* Between transactions of a big message: save at most every 2 s and
+ * never spend more than a twentieth of the time saving, so a
+ * 50,000-recipient message is not rewritten 1,000 times; a crash
+ * re-sends at most what was sent since the last save. */
+static void
+checkpoint(struct runner *r, struct active *a)
+{
+	double since = now_sec() - a->saved_at;
+
+	if (since >= 2.0 && since >= 20 * a->save_cost)
+		save_state(r, a);
+}
+
+/* When every recipient is sent, removing the message (runner_msg_finish)
+ * is the durable record: a state file written just before would be
+ * deleted at once. */
+static void
+end_round(struct runner *r, struct active *a)
+{
+	if (!all_sent(&a->st))
+		save_state(r, a);
+	runner_msg_finish(r, a);
+}
+
+static int
+round_over(const struct active *a)
+{
+	return a->out == 0 && (a->stop || a->next_wire == a->nwire);
+}
+
+/* A refusal of the configured `sender` holds everything (all mail goes
+ * out from it); of a user's own -f address, only that sender's mail. */
+static int
+is_configured_sender(const struct config *cf, const char *wire_from)
+{
+	return *cf->sender != '\0' && strcasecmp(cf->sender, wire_from) == 0;
 }
 
 void
@@ -257,32 +339,39 @@ runner_msg_result(struct runner *r, struct txn *t)
 		    "%.200s -- sending paused for %d s", j->reply, r->cf->quota_pause);
 		log_warnx("sending paused for %d s: %s; hint: %s", r->cf->quota_pause,
 		    j->reply, c.hint);
-	} else if (c.action == ACT_HOLD)
+	} else if (c.action == ACT_HOLD && c.sender_scoped &&
+	    !is_configured_sender(r->cf, a->wire_from))
+		runner_hold_sender(r, a->id, a->wire_from, j->reply, c.hint);
+	else if (c.action == ACT_HOLD)
 		runner_hold(r, a->id, j->reply, c.hint);
-	else if (a->probe && r->held && c.action != ACT_HOLD)
+	else if (a->probe && r->held)
 		runner_release(r, "the probe message got a reply that is not a "
 		    "configuration error");
+	if (c.action == ACT_DELIVERED)
+		runner_release_sender(r, a->wire_from, "a message from it was accepted");
+	if (c.action == ACT_THROTTLE || c.action == ACT_QUOTA || c.action == ACT_HOLD)
+		a->stop = 1;
 	for (k = 0; k < j->nrcpts; k++) {
 		if (j->rcpt_code[k] >= 400) {
 			/* This recipient was refused at RCPT. */
 			struct reply_class rc;
 
-			classify_reply(j->rcpt_code[k], j->rcpt_reply[k] + 3, a->wire_from, 0, &rc);
-			apply_wire(r, t, k, &rc, j->rcpt_reply[k]);
+			/* About the recipient, even when its text holds the
+			 * sender's address (issue 7 item 11a). */
+			classify_reply(j->rcpt_code[k], j->rcpt_reply[k] + 3, NULL, 0, &rc);
+			apply_wire(r, t, t->base + k, &rc, j->rcpt_reply[k]);
 		} else
-			apply_wire(r, t, k, &c, j->reply);
+			apply_wire(r, t, t->base + k, &c, j->reply);
 	}
-	/* When this was the last transaction and every recipient is sent,
-	 * removing the message (runner_msg_finish) is the durable record: a
-	 * state file written just before would be deleted at once. */
-	if ((a->out > 1 || !all_sent(&a->st)) &&
-	    spool_state_save(&r->sp, a->id, &a->st) == -1)
-		log_warn("%s: cannot save state", a->id);
 	if (a->probe)
 		r->probe_out = 0;
-	if (--a->out == 0)
-		runner_msg_finish(r, a);
+	a->out--;
 	txn_free(t);
+	if (!round_over(a)) {
+		checkpoint(r, a);
+		return;
+	}
+	end_round(r, a);
 }
 
 /* ---- dispatch ---------------------------------------------------------------- */
@@ -291,9 +380,176 @@ runner_msg_result(struct runner *r, struct txn *t)
 static void
 fail_local(struct runner *r, struct active *a, size_t i, const char *why)
 {
-	struct reply_class c = { ACT_FAIL, "5.0.0", NULL, 0 };
+	struct reply_class c = { ACT_FAIL, "5.0.0", NULL, 0, 0 };
 
 	apply(r, a, i, a->st.rcpts[i].addr, "none", &c, why);
+}
+
+/* Recipients per transaction: SES takes 50.  Each costs a rate token; a
+ * transaction larger than the bucket leaves a debt the next one waits out
+ * (SES tolerates short bursts, not a higher average). */
+static size_t
+txn_size(const struct active *a)
+{
+	size_t n = a->nwire - a->next_wire;
+
+	return n > MAX_RCPTS_PER_TXN ? MAX_RCPTS_PER_TXN : n;
+}
+
+/* Each transaction in flight holds a stream with its own copy of the
+ * rewritten header: a message's streams share a budget of STREAM_BUDGET
+ * octets (a 900 KB header: 2 in flight), at least one, at most one per
+ * connection. */
+#define STREAM_BUDGET (2L * 1024 * 1024)
+static int
+max_in_flight(const struct runner *r, const struct active *a)
+{
+	long n = STREAM_BUDGET / (a->e.size > 1 ? a->e.size : 1);
+
+	return n < 1 ? 1 : n > r->cf->connections ? r->cf->connections : (int)n;
+}
+
+int
+runner_msg_feed(struct runner *r, struct active *a)
+{
+	char err[512];
+
+	if (a->out == 0 && (r->stopping || now_sec() < r->paused_until ||
+	    (r->held && !a->probe))) {
+		/* Its last transaction ended and no more may start for a while:
+		 * back to the index with the rest still pending. */
+		end_round(r, a);
+		return 0;
+	}
+	while (!a->stop && !r->stopping && a->next_wire < a->nwire &&
+	    a->out < max_in_flight(r, a) && !r->pool_restart && smtp_pool_idle(r->pool) > 0 &&
+	    now_sec() >= r->paused_until && !(r->held && (!a->probe || a->out > 0))) {
+		size_t n = txn_size(a);
+		double now = now_sec(), wait;
+		struct txn *t;
+
+		if ((wait = ratelimit_wait(&r->rl, (int)n, now)) > 0) {
+			if (r->feed_at == 0 || now + wait < r->feed_at)
+				r->feed_at = now + wait;
+			return -1;
+		}
+		ratelimit_take(&r->rl, (int)n);
+		t = xcalloc(1, sizeof(*t));
+		t->msg = a;
+		t->base = a->next_wire;
+		t->job.owner = t;
+		t->job.mail_from = a->wire_from;
+		t->job.rcpts = xcalloc(n, sizeof(char *));
+		memcpy(t->job.rcpts, a->wire + a->next_wire, n * sizeof(char *));
+		t->job.nrcpts = n;
+		if (a->nspare > 0) {
+			t->job.ms = a->spare[--a->nspare];
+			msgstream_rewind(t->job.ms);
+		} else if ((t->job.ms = msgstream_open(a->fd, &a->e, r->cf, err,
+		    sizeof(err))) == NULL) {
+			log_warnx("%s: cannot read the message: %s", a->id, err);
+			t->job.cc = 26;		/* CURLE_READ_ERROR: retried later */
+			snprintf(t->job.reply, sizeof(t->job.reply), "local error: %.400s", err);
+			t->job.rcpt_code = xcalloc(n, sizeof(int));
+			t->job.rcpt_reply = xcalloc(n, sizeof(char *));
+			a->stop = 1;
+			a->next_wire += n;
+			a->out++;
+			runner_msg_result(r, t);	/* may finish (free) a */
+			return 0;
+		}
+		a->next_wire += n;
+		a->out++;
+		smtp_submit(r->pool, &t->job);
+	}
+	return 0;
+}
+
+static size_t
+hash_str(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* Map the due recipients to distinct wire addresses (a hash, so 50,000
+ * recipients cost 50,000 steps, not 50,000^2), failing those that cannot
+ * be sent.  Returns the number of wire addresses. */
+static size_t
+map_recipients(struct runner *r, struct active *a, double now)
+{
+	size_t i, mask = 1, *slot;
+	char why[512];
+
+	while (mask < 2 * a->st.nrcpts)
+		mask <<= 1;
+	slot = xcalloc(mask, sizeof(size_t));	/* wire index + 1; 0 = free */
+	mask--;
+	a->wire = xcalloc(a->st.nrcpts, sizeof(char *));
+	a->first = xcalloc(a->st.nrcpts, sizeof(size_t));
+	a->next_same = xcalloc(a->st.nrcpts, sizeof(size_t));
+	a->wire_owned = xcalloc(a->st.nrcpts, 1);
+	for (i = a->st.nrcpts; i-- > 0; ) {	/* backwards: lists keep order */
+		struct rcpt_state *rs = &a->st.rcpts[i];
+		size_t h;
+		char *w;
+
+		a->next_same[i] = NO_WIRE;
+		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > now + 0.5)
+			continue;
+		if (now - a->e.arrival > r->cf->queue_lifetime) {
+			snprintf(why, sizeof(why), "gave up: in the queue for more than %ld s "
+			    "(queue_lifetime); last reply: %s", r->cf->queue_lifetime,
+			    *rs->reply ? rs->reply : "none");
+			fail_local(r, a, i, why);
+			continue;
+		}
+		if (a->e.size > r->cf->max_message_size) {
+			snprintf(why, sizeof(why), "message size %ld exceeds max_message_size "
+			    "(%ld): not sent", a->e.size, r->cf->max_message_size);
+			fail_local(r, a, i, why);
+			continue;
+		}
+		if ((w = rewrite_rcpt(r->cf, rs->addr, why, sizeof(why))) == NULL) {
+			fail_local(r, a, i, why);
+			continue;
+		}
+		for (h = hash_str(w) & mask; slot[h] != 0; h = (h + 1) & mask)
+			if (strcmp(a->wire[slot[h] - 1], w) == 0)
+				break;
+		if (slot[h] == 0) {
+			/* Most addresses go out as stored: point at the state's
+			 * copy instead of keeping a second one. */
+			if (strcmp(w, rs->addr) == 0) {
+				free(w);
+				w = rs->addr;
+			} else
+				a->wire_owned[a->nwire] = 1;
+			a->wire[a->nwire] = w;
+			a->first[a->nwire] = NO_WIRE;
+			slot[h] = ++a->nwire;
+		} else
+			free(w);
+		a->next_same[i] = a->first[slot[h] - 1];
+		a->first[slot[h] - 1] = i;
+	}
+	free(slot);
+	return a->nwire;
+}
+
+static void
+drop_envelope_rcpts(struct envelope *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nrcpts; i++)
+		free(e->rcpts[i]);
+	free(e->rcpts);
+	e->rcpts = NULL;
+	e->nrcpts = 0;
 }
 
 /* Start delivering a due message: returns 0 when started or settled, -1
@@ -302,8 +558,8 @@ int
 runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 {
 	struct active *a = xcalloc(1, sizeof(*a));
-	char err[512], why[512];
-	size_t i, k;
+	char err[512];
+	size_t i;
 	double now = now_sec(), wait;
 	int pending_due = 0;
 
@@ -331,98 +587,41 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 		goto skip;
 	}
 	rewrite_expand_state(r->cf, a->id, &a->st, (long)now);
+	drop_envelope_rcpts(&a->e);	/* the state has them */
 	for (i = 0; i < a->st.nrcpts; i++)
 		pending_due += a->st.rcpts[i].status == RCPT_PENDING &&
 		    (double)a->st.rcpts[i].next_attempt <= now + 0.5;
+	/* Rate first, so that nothing below is undone for lack of tokens. */
+	if (pending_due > 0 && (wait = ratelimit_wait(&r->rl,
+	    pending_due < MAX_RCPTS_PER_TXN ? pending_due : MAX_RCPTS_PER_TXN, now)) > 0) {
+		qe->due = now + wait;
+		qe->waiting = 1;
+		goto skip;
+	}
 	a->wire_from = rewrite_sender(r->cf, a->e.sender);
+	/* Its sender held: wait for the probe time, unless the message is
+	 * past its lifetime (then it fails below, as any other). */
+	if (pending_due > 0 && now - a->e.arrival <= r->cf->queue_lifetime) {
+		a->sender_probe = sender_hold_find(&r->sh, a->wire_from) != NULL;
+		if (!sender_hold_admit(&r->sh, a->wire_from, now, &wait)) {
+			qe->due = wait;
+			goto skip;
+		}
+	}
 	a->next = r->active;
 	r->active = a;
 	a->probe = probe;
-	if (pending_due == 0) {
-		runner_msg_finish(r, a);
-		return 0;
-	}
-	/* Rate first, so that nothing below is undone for lack of tokens. */
-	if ((wait = ratelimit_wait(&r->rl, pending_due, now)) > 0) {
-		qe->due = now + wait;
-		qe->waiting = 1;
-		r->active = a->next;
-		close(a->fd);
-		active_free(a);
-		return -1;
-	}
-	ratelimit_take(&r->rl, pending_due);
+	a->saved_at = now;
 	qe->due = INFINITY;	/* in flight; runner_msg_finish sets the next due */
-	a->wire = xcalloc(a->st.nrcpts, sizeof(char *));
-	a->wire_of = xcalloc(a->st.nrcpts, sizeof(size_t));
-	for (i = 0; i < a->st.nrcpts; i++) {
-		struct rcpt_state *rs = &a->st.rcpts[i];
-		char *w;
-
-		a->wire_of[i] = NO_WIRE;
-		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > now + 0.5)
-			continue;
-		if (now - a->e.arrival > r->cf->queue_lifetime) {
-			snprintf(why, sizeof(why), "gave up: in the queue for more than %ld s "
-			    "(queue_lifetime); last reply: %s", r->cf->queue_lifetime,
-			    *rs->reply ? rs->reply : "none");
-			fail_local(r, a, i, why);
-			continue;
-		}
-		if (a->e.size > r->cf->max_message_size) {
-			snprintf(why, sizeof(why), "message size %ld exceeds max_message_size "
-			    "(%ld): not sent", a->e.size, r->cf->max_message_size);
-			fail_local(r, a, i, why);
-			continue;
-		}
-		if ((w = rewrite_rcpt(r->cf, rs->addr, why, sizeof(why))) == NULL) {
-			fail_local(r, a, i, why);
-			continue;
-		}
-		/* Two local names may map to one address: send it once. */
-		for (k = 0; k < a->nwire && strcmp(a->wire[k], w) != 0; k++)
-			;
-		if (k == a->nwire)
-			a->wire[a->nwire++] = w;
-		else
-			free(w);
-		a->wire_of[i] = k;
-	}
-	/* Transactions of at most 50 recipients.  `out` holds one extra
-	 * count until the loop ends, so an inline failure cannot finish (and
-	 * free) the message under our feet. */
-	a->out = 1;
-	for (k = 0; k < a->nwire; k += MAX_RCPTS_PER_TXN) {
-		struct txn *t = xcalloc(1, sizeof(*t));
-		size_t n = a->nwire - k < MAX_RCPTS_PER_TXN ? a->nwire - k : MAX_RCPTS_PER_TXN;
-
-		t->msg = a;
-		t->base = k;
-		t->job.owner = t;
-		t->job.mail_from = a->wire_from;
-		t->job.rcpts = xcalloc(n, sizeof(char *));
-		memcpy(t->job.rcpts, a->wire + k, n * sizeof(char *));
-		t->job.nrcpts = n;
-		a->out++;
-		t->job.ms = msgstream_open(a->fd, &a->e, r->cf, err, sizeof(err));
-		if (t->job.ms == NULL) {
-			log_warnx("%s: cannot read the message: %s", a->id, err);
-			t->job.cc = 26;		/* CURLE_READ_ERROR: retried later */
-			snprintf(t->job.reply, sizeof(t->job.reply), "local error: %.400s", err);
-			t->job.rcpt_code = xcalloc(n, sizeof(int));
-			t->job.rcpt_reply = xcalloc(n, sizeof(char *));
-			runner_msg_result(r, t);
-			continue;
-		}
-		smtp_submit(r->pool, &t->job);
-	}
-	if (--a->out == 0) {
-		spool_state_save(&r->sp, a->id, &a->st);
+	if (pending_due == 0 || map_recipients(r, a, now) == 0) {
+		if (pending_due > 0)
+			save_state(r, a);	/* all failed locally */
 		runner_msg_finish(r, a);
 		return 0;
 	}
 	if (probe)
 		r->probe_out = 1;
+	runner_msg_feed(r, a);
 	return 0;
 skip:
 	close(a->fd);

@@ -497,12 +497,35 @@ int
 spool_state_save(const struct spool *sp, const char *id,
     const struct msg_state *st)
 {
-	size_t len;
-	char *text = state_format(st, &len);
-	int r = replace_file(sp->state, id, text, len, 0600);
+	char tmp[1024], dst[1024];
+	FILE *fp;
+	int fd, saved;
 
-	free(text);
-	return r;
+	snprintf(tmp, sizeof(tmp), "%s/t.%s.%ld", sp->state, id, (long)getpid());
+	snprintf(dst, sizeof(dst), "%s/%s", sp->state, id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	/* Streamed: a big message's state is never one buffer in memory. */
+	if (state_write(st, fp) == -1 || fflush(fp) == EOF || fsync(fd) == -1) {
+		saved = errno;
+		fclose(fp);
+		goto fail;
+	}
+	if (fclose(fp) == EOF || rename(tmp, dst) == -1) {
+		saved = errno;
+		goto fail;
+	}
+	return fsync_dir(sp->state);
+ fail:
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }
 
 /* Remove an old temp file unless its writer still holds the lock that
@@ -610,6 +633,25 @@ spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen)
 
 /* ---- run/status ----------------------------------------------------------- */
 
+/* "since<TAB>sender<TAB>reason" */
+static void
+status_sender_hold(struct queue_status *qs, char *v)
+{
+	char *sender = strchr(v, '\t'), *reason;
+
+	if (sender == NULL || qs->nsender_holds >= QS_SENDER_HOLDS)
+		return;
+	*sender++ = '\0';
+	if ((reason = strchr(sender, '\t')) != NULL)
+		*reason++ = '\0';
+	qs->sender_hold[qs->nsender_holds].since = atol(v);
+	snprintf(qs->sender_hold[qs->nsender_holds].sender,
+	    sizeof(qs->sender_hold[0].sender), "%s", sender);
+	snprintf(qs->sender_hold[qs->nsender_holds].reason,
+	    sizeof(qs->sender_hold[0].reason), "%s", reason ? reason : "");
+	qs->nsender_holds++;
+}
+
 int
 spool_status_load(const struct spool *sp, struct queue_status *qs)
 {
@@ -639,6 +681,8 @@ spool_status_load(const struct spool *sp, struct queue_status *qs)
 		NUM("last_success", last_success);
 		NUM("first_failure", first_failure); STR("first_failure_text", first_failure_text);
 		NUM("last_failure", last_failure); STR("last_failure_text", last_failure_text);
+		else if (strcmp(line, "sender_hold") == 0)
+			status_sender_hold(qs, v);
 #undef NUM
 #undef DBL
 #undef STR
@@ -650,7 +694,14 @@ spool_status_load(const struct spool *sp, struct queue_status *qs)
 int
 spool_status_save(const struct spool *sp, const struct queue_status *qs)
 {
-	char *text = xasprintf(
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int r, i;
+
+	if (fp == NULL)
+		return -1;
+	fprintf(fp,
 	    "pid=%ld\nupdated=%ld\nheld_since=%ld\nhold_reason=%s\n"
 	    "throttled_until=%ld\nthrottle_reason=%s\nrate_configured=%.3f\n"
 	    "rate_current=%.3f\nlast_success=%ld\nfirst_failure=%ld\n"
@@ -659,9 +710,13 @@ spool_status_save(const struct spool *sp, const struct queue_status *qs)
 	    qs->throttled_until, qs->throttle_reason, qs->rate_configured,
 	    qs->rate_current, qs->last_success, qs->first_failure,
 	    qs->first_failure_text, qs->last_failure, qs->last_failure_text);
-	char *p;
-	int r;
-
+	for (i = 0; i < qs->nsender_holds && i < QS_SENDER_HOLDS; i++)
+		fprintf(fp, "sender_hold=%ld\t%s\t%s\n", qs->sender_hold[i].since,
+		    qs->sender_hold[i].sender, qs->sender_hold[i].reason);
+	if (fclose(fp) == EOF) {
+		free(text);
+		return -1;
+	}
 	/* Reply texts are one line each in this file. */
 	for (p = text; *p; p++)
 		if (*p == '\r')

@@ -115,6 +115,8 @@ int	spool_setup(const char *dir, const char *relay_user, char *err, size_t errle
 
 /* ---- queue-wide status (run/status), written by the daemon ---------------- */
 
+#define QS_SENDER_HOLDS 8
+
 struct queue_status {
 	long	pid;			/* daemon pid when written */
 	long	updated;		/* epoch seconds */
@@ -129,6 +131,13 @@ struct queue_status {
 	char	first_failure_text[512];
 	long	last_failure;
 	char	last_failure_text[512];
+	/* Senders whose mail alone is held (the first QS_SENDER_HOLDS). */
+	int	nsender_holds;
+	struct {
+		long	since;
+		char	sender[256];
+		char	reason[400];
+	} sender_hold[QS_SENDER_HOLDS];
 };
 
 int	spool_status_load(const struct spool *sp, struct queue_status *qs);

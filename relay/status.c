@@ -161,6 +161,13 @@ cmd_status(int argc, char **argv, struct config *cf)
 		snprintf(whybuf, sizeof(whybuf), "queue HELD since %s: %s",
 		    qlist_time(qs.held_since, b1, sizeof(b1)), qs.hold_reason);
 		why = whybuf;
+	} else if (qs.nsender_holds > 0 && pid) {
+		level = level > 1 ? level : 1;
+		snprintf(whybuf, sizeof(whybuf), "mail from <%s>%s held since %s: %s",
+		    qs.sender_hold[0].sender, qs.nsender_holds > 1 ? " and other senders" : "",
+		    qlist_time(qs.sender_hold[0].since, b1, sizeof(b1)),
+		    qs.sender_hold[0].reason);
+		why = whybuf;
 	} else if (!pid && c.waiting > 0) {
 		level = 2;
 		snprintf(whybuf, sizeof(whybuf), "the daemon is not running and %ld "
@@ -189,6 +196,16 @@ cmd_status(int argc, char **argv, struct config *cf)
 		json_str(stdout, qs.last_failure_text);
 		printf(",\"held\":%s,\"hold_reason\":", qs.held_since && pid ? "true" : "false");
 		json_str(stdout, qs.hold_reason);
+		printf(",\"held_senders\":[");
+		for (i = 0; pid && i < qs.nsender_holds; i++) {
+			printf("%s{\"sender\":", i ? "," : "");
+			json_str(stdout, qs.sender_hold[i].sender);
+			printf(",\"since\":\"%s\",\"reason\":", qlist_time(qs.sender_hold[i].since,
+			    b1, sizeof(b1)));
+			json_str(stdout, qs.sender_hold[i].reason);
+			printf("}");
+		}
+		printf("]");
 		printf(",\"throttled\":%s,\"throttle_reason\":", qs.throttled_until > now ?
 		    "true" : "false");
 		json_str(stdout, qs.throttle_reason);
@@ -230,6 +247,14 @@ cmd_status(int argc, char **argv, struct config *cf)
 	printf("queue:           %s\n", qs.held_since && pid ? "HELD" : "not held");
 	if (qs.held_since && pid)
 		printf("held because:    %s\n", qs.hold_reason);
+	for (i = 0; pid && i < qs.nsender_holds; i++)
+		printf("sender held:     mail from <%s> since %s (other senders' mail goes "
+		    "on): %s\n", qs.sender_hold[i].sender, qlist_time(qs.sender_hold[i].since,
+		    b1, sizeof(b1)), qs.sender_hold[i].reason);
+	if (pid && (qs.held_since || qs.nsender_holds || qs.throttled_until > now))
+		printf("to retry now:    after fixing the cause, 'sesrelay queue flush' (or "
+		    "'sendmail -q') tries at once; a configuration change needs 'systemctl "
+		    "reload sesrelay'\n");
 	if (qs.throttled_until > now)
 		printf("paused until:    %s (%s)\n", qlist_time(qs.throttled_until, b1,
 		    sizeof(b1)), qs.throttle_reason);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sesrelay status as a monitoring check: 0 ok, 1 degraded, 2 stuck.
 . "$(dirname "$0")/../lib.sh"
-t_setup 'retry_min = 3600;'
+t_setup 'retry_min = 3600;' 'sender = "noreply@host.test";'
 t_standin --control "$TROOT/control.json"
 st() { "$SESRELAY" -C "$CONF" status "$@"; }
 
@@ -57,7 +57,7 @@ t_cleanup; trap t_cleanup EXIT
 
 # The SES endpoint unreachable (stand-in stopped): deferrals, a warning
 # with the connection error.
-t_setup 'retry_min = 3600;'
+t_setup 'retry_min = 3600;' 'sender = "noreply@host.test";'
 t_standin; kill "${_pids[-1]}"; wait "${_pids[-1]}" 2>/dev/null
 t_daemon_bg
 t_send 'To: d@example.com\nSubject: s\n\nx\n'
@@ -68,9 +68,10 @@ t_grep '^SESRELAY WARNING - 1 deferred' "$TROOT/out"
 t_grep 'first failure:   .*[Cc]onnect' "$TROOT/out"
 t_cleanup; trap t_cleanup EXIT
 
-# Unverified sender: SES refuses every message, the daemon holds the queue
-# rather than bouncing them all; critical, with SES's words.
-t_setup 'retry_min = 3600;'
+# The configured sender unverified: SES refuses every message, the daemon
+# holds the queue rather than bouncing them all; critical, with SES's
+# words.  (A user's own -f sender holds only its mail: 22s-deliver-hold-sender.)
+t_setup 'retry_min = 3600;' 'sender = "noreply@host.test";'
 t_standin
 t_daemon_bg
 t_send 'To: data554sender@example.com\nSubject: s\n\nx\n'

@@ -426,6 +426,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
         if fault_of(address) == "rcpt550":
             return "550 5.1.1 <%s> address unknown" % address
+        if fault_of(address) == "rcpt553":
+            return "553 <%s> Invalid email address." % address
         envelope.rcpt_tos.append(address)
         return "250 Ok"
 

@@ -105,6 +105,33 @@ hints_from_stored_reply(void **unused)
 	assert_null(classify_hint("", ME));
 }
 
+/* Issue 7 item 11(a): a 553 whose text merely contains our sender (an
+ * address that ends or starts with it) is about that address, not ours;
+ * a reply to RCPT (sender NULL) never holds. */
+static void
+sender_553_exact_only(void **unused)
+{
+	struct reply_class c;
+
+	(void)unused;
+	classify_reply(553, " <x" ME "> Invalid email address", ME, 0, &c);
+	assert_int_equal(c.action, ACT_FAIL);
+	classify_reply(553, " <" ME ".org> Invalid email address", ME, 0, &c);
+	assert_int_equal(c.action, ACT_FAIL);
+	classify_reply(553, " <NoReply@Example.com> Invalid email address", ME, 0, &c);
+	assert_int_equal(c.action, ACT_HOLD);
+	assert_true(c.sender_scoped);
+	classify_reply(553, " <" ME "> Invalid email address", NULL, 0, &c);
+	assert_int_equal(c.action, ACT_FAIL);
+	/* Account-wide holds are not about a sender. */
+	classify_reply(535, " Authentication Credentials Invalid", ME, 0, &c);
+	assert_int_equal(c.action, ACT_HOLD);
+	assert_false(c.sender_scoped);
+	classify_reply(554, " Message rejected: Email address is not verified. The following "
+	    "identities failed the check in region US-EAST-1: " ME, ME, 1, &c);
+	assert_true(c.sender_scoped);
+}
+
 int
 main(void)
 {
@@ -112,6 +139,7 @@ main(void)
 		cmocka_unit_test(reply_table),
 		cmocka_unit_test(transport_errors),
 		cmocka_unit_test(hints_from_stored_reply),
+		cmocka_unit_test(sender_553_exact_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

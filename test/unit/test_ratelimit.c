@@ -26,6 +26,26 @@ bucket(void **unused)
 	assert_true(ratelimit_wait(&rl, 50, 2000.0) == 0);
 }
 
+/* Issue 7 item 5: 700 recipients with max_rate 14 must cost 700 tokens,
+ * not one bucket: the next recipient waits out the debt (~49 s). */
+static void
+every_recipient_costs_a_token(void **unused)
+{
+	struct ratelimit rl;
+
+	(void)unused;
+	ratelimit_init(&rl, 14, 1000.0);
+	assert_true(ratelimit_wait(&rl, 700, 1000.0) == 0);
+	ratelimit_take(&rl, 700);
+	assert_true(ratelimit_wait(&rl, 1, 1000.0) > 48.0);
+	assert_true(ratelimit_wait(&rl, 1, 1049.1) < 1e-9);
+	/* 50 at once (one SES message) when the bucket is full, then the
+	 * debt: 36 more tokens plus a full bucket's 14. */
+	ratelimit_init(&rl, 14, 0.0);
+	ratelimit_take(&rl, 50);
+	assert_true(ratelimit_wait(&rl, 50, 0.0) > 3.5);
+}
+
 static void
 throttle_and_recover(void **unused)
 {
@@ -54,6 +74,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bucket),
+		cmocka_unit_test(every_recipient_costs_a_token),
 		cmocka_unit_test(throttle_and_recover),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
