@@ -32,6 +32,10 @@ st --json >"$TROOT/out.json"
 "$SESRELAY" -C "$CONF" queue delete -y ALL >/dev/null
 
 # Wrong password with the daemon running: held, critical, with the reason.
+# AUTH is not repeated on a reused connection: wait for the daemon to close
+# its idle one (4 s) so that the next message logs in again.
+idle_closed() { [ "$(t_stat open_connections)" = 0 ]; }
+t_wait idle_closed || t_fail "idle connection not closed"
 t_control '{"auth_fail": true}'
 t_send 'To: b@example.com\nSubject: s\n\nx\n'
 t_wait grep -q 'queue held' "$LOG" || t_fail "not held"
