@@ -272,7 +272,9 @@ main(int argc, char **argv)
 		fatalx(EXIT_CONFIG, "%s (fix the configuration; see sesrelay.conf(5))", err);
 	if (a.mode == MODE_ALIASES) {	/* newaliases, -bi: check and show */
 		set_group(0);
-		return newaliases_main(&cf);
+		rc = newaliases_main(&cf);
+		config_free(&cf);
+		return rc;
 	}
 	/* The log file is opened with the group still held, so a file the
 	 * daemon shares with sendmail (sesrelay:sesrelay 0660) takes the line
