@@ -37,4 +37,10 @@ t_eq "$rc" 75 "IMDSv1-only metadata: the source fails"
 t_grep "refused a session token (HTTP 405): sesrelay uses IMDSv2 only and never falls back to IMDSv1" "$OUT"
 t_grep 'PUT /latest/api/token -> 405' "$AWS_LOG"
 t_nogrep 'without a token (IMDSv1)' "$AWS_LOG"
+# The API never sits on the enqueue path: the intake binary links neither
+# libcurl, libcrypto nor jansson (sesrelay links all three).
+ldd "$SENDMAIL" >"$OUT"
+t_nogrep 'libcurl\|libcrypto\|libjansson' "$OUT"
+ldd "$SESRELAY" >"$OUT"
+t_grep 'libjansson' "$OUT"
 t_ok "AWS configuration and IMDSv2 only"
