@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "checkconf.h"
 #include "classify.h"
 #include "cli.h"
@@ -508,6 +509,7 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 		}
 	}
 	puts("sesrelay doctor");
+	account_region_resolve(cf);	/* no 'region': the SDKs' sources */
 	check_config(cf, &password);
 	check_aliases(cf);
 	check_spool(cf);

@@ -4,7 +4,8 @@
 # production account, a sandbox account, a production account near its
 # quota (WARNING) and a paused account (CRITICAL); max_rate = auto follows
 # MaxSendRate; a denied call names its IAM action; an expired token is
-# renewed once.
+# renewed once.  No 'region' in the file: the daemon takes it from the
+# instance metadata (and SES checks the signature's region).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_aws.sh"
 t_setup "account_refresh = 5;"
@@ -12,7 +13,7 @@ t_standin
 # Credentials live 903 s and the stand-in hands out new ones once less than
 # 900 s remain: the relay (renewing 15 min = 900 s before expiry) must take
 # new ones every ~3 s.
-t_aws_standin --lifetime 903 --rotate-before 900 --account production
+t_aws_standin --lifetime 903 --rotate-before 900 --account production --region eu-west-3
 t_aws_imds
 OUT=$TROOT/out
 st() { "$SESRELAY" -C "$CONF" status "$@" >"$OUT" 2>&1; }
@@ -35,6 +36,8 @@ t_grep '^SES 24 h quota:  1200 of 50000 recipients used (2%, warning at 80%), ma
 t_grep '^max_rate:        auto (follows the account' "$OUT"
 t_grep 'max_rate = auto: SES allows 14.00 messages/s for this account' "$LOG"
 t_grep 'SES account view on: GetAccount every 5 s, max_rate follows the account' "$LOG"
+t_grep "region eu-west-3 from EC2 instance metadata ('region' is not set)" "$LOG"
+t_grep '^SES account:     production, sending enabled, HEALTHY (eu-west-3, as of' "$OUT"
 
 # Rotation: several GetAccount calls, each accepted by botocore's check,
 # made with at least two different temporary keys, by the same daemon.
@@ -95,7 +98,7 @@ t_aws_control '{"account": "paused"}'
 T_WAIT=20 t_wait status_has 'sending PAUSED' || { cat "$OUT"; t_fail "paused shown"; }
 st; rc=$?
 t_eq "$rc" 2 "sending paused: exit 2"
-t_grep '^SESRELAY CRITICAL - SES sending is PAUSED for this account in us-east-1 (SendingEnabled false, EnforcementStatus SHUTDOWN)' "$OUT"
+t_grep '^SESRELAY CRITICAL - SES sending is PAUSED for this account in eu-west-3 (SendingEnabled false, EnforcementStatus SHUTDOWN)' "$OUT"
 
 # Denied: one line with the IAM action; the last facts stay, the level is
 # the account's (not a relay failure).

@@ -37,4 +37,26 @@ t_eq "$rc" 75 "IMDSv1-only metadata: the source fails"
 t_grep "refused a session token (HTTP 405): sesrelay uses IMDSv2 only and never falls back to IMDSv1" "$OUT"
 t_grep 'PUT /latest/api/token -> 405' "$AWS_LOG"
 t_nogrep 'without a token (IMDSv1)' "$AWS_LOG"
+# status reads the daemon's cache only; facts not renewed for three rounds
+# (account_refresh, default 3600 s) no longer decide the level.
+cache() {	# seconds ago
+	"$PY" -c 'import json,sys,time; json.dump({"known": True, "fetched": time.time() - float(sys.argv[2]),
+ "production": True, "sending_enabled": False, "enforcement": "SHUTDOWN", "max_24h": 50000.0,
+ "sent_24h": 0.0, "max_rate": 14.0, "error_time": 0, "region": "eu-west-1"}, open(sys.argv[1], "w"))' \
+		"$SPOOL/run/account" "$1"
+	chown "$RELAY_USER" "$SPOOL/run/account"
+}
+cache 60
+"$SESRELAY" -C "$CONF" status >"$OUT" 2>&1; t_eq "$?" 2 "cached paused account: CRITICAL"
+t_grep '^SES account:     production, sending PAUSED, SHUTDOWN (eu-west-1, as of 6[0-9] s ago)' "$OUT"
+cache $((4 * 3600))
+"$SESRELAY" -C "$CONF" status >"$OUT" 2>&1; t_eq "$?" 0 "stale facts (4 h) shown but not deciding"
+t_grep '^SES account:     production, sending PAUSED, SHUTDOWN (eu-west-1, as of 4.0 h ago)' "$OUT"
+
+# The API never sits on the enqueue path: the intake binary links neither
+# libcurl, libcrypto nor jansson (sesrelay links all three).
+ldd "$SENDMAIL" >"$OUT"
+t_nogrep 'libcurl\|libcrypto\|libjansson' "$OUT"
+ldd "$SESRELAY" >"$OUT"
+t_grep 'libjansson' "$OUT"
 t_ok "AWS configuration and IMDSv2 only"
