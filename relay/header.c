@@ -162,9 +162,17 @@ mailbox_addr(const char *s, size_t len)
 	if (lt != NULL && gt != NULL) {
 		s = lt + 1;
 		end = gt;
-		/* Obsolete source route "@a,@b:user@c". */
-		if (*s == '@' && (p = memchr(s, ':', (size_t)(end - s))) != NULL)
-			s = p + 1;
+		/* Obsolete source route "@a,@b:user@c": its ':' is outside
+		 * comments and quotes (found by fuzz_header: a ':' in a
+		 * comment was taken for it). */
+		if (*s == '@') {
+			l.quoted = l.depth = 0;
+			for (p = s; p < end; p++)
+				if (lex_step(&l, &p, end) == LX_PLAIN && *p == ':') {
+					s = p + 1;
+					break;
+				}
+		}
 	}
 	/* Copy the addr-spec without comments and unquoted white space. */
 	l.quoted = l.depth = 0;

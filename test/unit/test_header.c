@@ -33,6 +33,9 @@ static const struct {
 	{ "quoted local",	"\"john smith\"@example.com",		"\"john smith\"@example.com" },
 	{ "angle in quotes",	"\"<not@this>\" <real@example.com>",	"real@example.com" },
 	{ "empty",		"",					"" },
+	/* The route's ':' is never one inside a comment (fuzz_header). */
+	{ "colon in comment",	"<@(:x)a@b.c>",				"@a@b.c" },
+	{ "route and comment",	"<@r1(c:d),@r2:u@h.example>",		"u@h.example" },
 };
 
 static void
