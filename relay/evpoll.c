@@ -58,8 +58,8 @@ settle(struct evpoll *p, struct history *h, struct sqs *q, struct sqs_message *m
 		return;		/* all of them come back after the visibility timeout */
 	}
 	for (i = 0; i < n && i < 10; i++) {
-		enum ev_outcome o = events_ingest(h, p->cf->host_tag, m[i].id, m[i].body,
-		    m[i].len);
+		struct ev_opts eo = { p->cf->host_tag, p->cf->bounce_notice ? p->cf : NULL };
+		enum ev_outcome o = events_ingest(h, &eo, m[i].id, m[i].body, m[i].len);
 
 		if (o == EVO_UNKNOWN) {
 			/* Counted once, not at every redelivery. */
