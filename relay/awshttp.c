@@ -268,7 +268,7 @@ awshttp_do(const struct awshttp_request *req, struct awshttp_response *resp)
 	if (resp->fail == AWSHTTP_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	else
-		snprintf(resp->detail, sizeof(resp->detail), "%s: %s (%s)",
+		snprintf(resp->detail, sizeof(resp->detail), "%.60s: %s (%.160s)",
 		    authority, awshttp_fail_name(resp->fail),
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	curl_easy_cleanup(h);

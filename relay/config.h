@@ -82,6 +82,8 @@ struct config {
 	int	 max_rate_auto;		/* max_rate = "auto": the account's MaxSendRate */
 	int	 max_rate_set;		/* max_rate given as a number in the file */
 	char	*aws_api;		/* "auto" | "yes" | "no": use the SES API */
+	int	 region_set;		/* 'region' given in the file */
+	int	 host_set;		/* 'host' given in the file */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */

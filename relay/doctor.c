@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "checkconf.h"
 #include "classify.h"
 #include "cli.h"
@@ -491,6 +492,7 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 		}
 	}
 	puts("sesrelay doctor");
+	account_region_resolve(cf);	/* no 'region': the SDKs' sources */
 	check_config(cf, &password);
 	check_spool(cf);
 	check_daemon(cf);
