@@ -86,7 +86,9 @@ _all_deleted() { [ "$(t_sqs_stat deleted)" -ge 3000 ]; }
 T_WAIT=300 t_wait _all_deleted || t_fail "events not drained"
 secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}')
 hwm_on=$(sed -n 's/^VmHWM:[ \t]*//p' "/proc/$DAEMON_PID/status")
-say "3,000 events received, stored, logged and deleted in $secs s ($(awk -v s="$secs" 'BEGIN{printf "%.0f", 3000/s}') events/s, including daemon start and the Python stand-in); daemon VmHWM $hwm_on"
+cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+sqs_pid=$(pgrep -f "sqs_standin.py --port-file $TROOT/sqs.port" | head -1)
+say "3,000 events received, stored, logged and deleted in $secs s ($(awk -v s="$secs" 'BEGIN{printf "%.0f", 3000/s}') events/s, including daemon start and the Python stand-in); CPU seconds: daemon $(cpu "$DAEMON_PID"), SQS stand-in $(cpu "$sqs_pid"); daemon VmHWM $hwm_on"
 kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 sed -i '/^events_queue_url/d' "$CONF"
 t_daemon_bg

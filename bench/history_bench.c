@@ -131,7 +131,8 @@ ingest(const char *spool, long n)
 	for (i = 0; i < n; i++) {
 		if (i % 10 == 0)
 			history_begin(h);
-		stored += events_ingest(h, "web1", "bench", bodies[i], strlen(bodies[i])) ==
+		stored += events_ingest(h, &(struct ev_opts){ "web1", NULL }, "bench",
+		    bodies[i], strlen(bodies[i])) ==
 		    EVO_STORED;
 		if (i % 10 == 9 || i == n - 1)
 			history_commit(h);

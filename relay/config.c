@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	{ "events_queue_url",	K_STR,	O(events_queue_url), "", 0, 0, 0 },
 	{ "sqs_endpoint",	K_STR,	O(sqs_endpoint), "", 0, 0, 0 },
 	{ "events_wait",	K_INT,	O(events_wait), NULL, 20, 0, 20 },
+	{ "bounce_notice",	K_BOOL,	O(bounce_notice), NULL, 0, 0, 1 },
 	{ "access_key_id",	K_STR,	O(access_key_id), "", 0, 0, 0 },
 	{ "secret_access_key_file", K_STR, O(secret_access_key_file), "", 0, 0, 0 },
 	{ "aws_profile",	K_STR,	O(aws_profile), "", 0, 0, 0 },

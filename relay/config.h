@@ -76,6 +76,7 @@ struct config {
 	char	*events_queue_url;	/* SQS queue of the SES events ("" = off) */
 	char	*sqs_endpoint;		/* "" = the queue URL's host (tests: a stand-in) */
 	int	 events_wait;		/* long-poll seconds (0..20) */
+	int	 bounce_notice;		/* RFC 3464 notice for a hard bounce after SES's 250 */
 	/* AWS API (SES v2): credentials, endpoints, account view */
 	char	*access_key_id;		/* explicit API key id ("" = credential chain) */
 	char	*secret_access_key_file; /* its secret, mode 0600 */

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "doctor_aws.h"
+#include "doctor_events.h"
 #include "doctor_dns.h"
 #include "newaliases.h"
 #include "spool.h"
@@ -478,6 +479,8 @@ check_aws(struct config *cf, const char *from)
 {
 	struct doctor_finding f[32];
 	size_t i, n = doctor_aws(cf, from, f, sizeof(f) / sizeof(f[0]));
+
+	n += doctor_events(cf, f + n, sizeof(f) / sizeof(f[0]) - n);	/* SES events */
 
 	for (i = 0; i < n; i++)
 		step(f[i].level, f[i].fix[0] ? f[i].fix : NULL, "%s", f[i].text);

@@ -11,8 +11,10 @@
 #include <time.h>
 
 #include "awsjson.h"
+#include "event_bounce.h"
 #include "events.h"
 #include "history.h"
+#include "qid.h"
 #include "log.h"
 #include "util.h"
 
@@ -363,10 +365,45 @@ match(struct history *h, const struct ses_event *ev, const char *host_tag,
 	return 0;
 }
 
+/* A hard bounce SES reported after its 250: tell the original sender, once
+ * (only for a newly stored event), never for a bounce. */
+static void
+notice(struct history *h, const struct config *cf, const struct ses_event *ev,
+    const struct ev_rcpt *r)
+{
+	struct history_row row;
+	struct event_bounce b;
+	char detail[96], newid[QID_LEN + 1], err[512];
+
+	if (ev->type != EV_BOUNCE || strcmp(ev->kind, "Permanent") != 0)
+		return;
+	if (history_sent_row(h, ev->ses_id, r->addr, &row) != 1) {
+		log_warnx("%s: no bounce notice for <%s>: this host has no record of "
+		    "sending it", ev->ses_id, r->addr);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "%s/%s", ev->kind, ev->subtype);
+	b = (struct event_bounce){ row.qid, row.sender, row.msgid, r->addr, r->status,
+	    r->diag, ev->mta, detail, row.time };
+	switch (event_bounce_queue(cf, &b, newid, err, sizeof(err))) {
+	case 0:
+		log_info("%s: sender non-delivery notification: %s (SES bounce for <%s>)",
+		    row.qid, newid, r->addr);
+		break;
+	case 1:
+		log_info("%s: no bounce notice for a bounce (null sender)", row.qid);
+		break;
+	default:
+		log_warnx("%s: %s", row.qid, err);
+	}
+	history_row_free(&row);
+}
+
 enum ev_outcome
-events_ingest(struct history *h, const char *host_tag, const char *sqs_id,
+events_ingest(struct history *h, const struct ev_opts *o, const char *sqs_id,
     const char *body, size_t len)
 {
+	const char *host_tag = o->host_tag;
 	struct ses_event ev;
 	char err[512], qid[128];
 	size_t i, added = 0;
@@ -404,6 +441,8 @@ events_ingest(struct history *h, const char *host_tag, const char *sqs_id,
 		if (rc == 1) {
 			added++;
 			log_event(&ev, r, qid);
+			if (o->notice_cf)
+				notice(h, o->notice_cf, &ev, r);
 		}
 	}
 	events_free(&ev);

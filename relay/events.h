@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+struct config;
 struct history;
 
 enum ev_type {
@@ -71,10 +72,17 @@ enum ev_outcome {
 	EVO_ERROR	/* the history could not be written -> keep, retry later */
 };
 
-/* Parse, match, store, log.  `host_tag` is this host's tag value: an event
- * carrying it is ours even before its sent record exists.  `sqs_id` names
+struct ev_opts {
+	const char		*host_tag;	/* an event carrying it is ours even
+						 * before its sent record exists */
+	const struct config	*notice_cf;	/* bounce_notice on: queue RFC 3464
+						 * notices with it; NULL = off */
+};
+
+/* Parse, match, store, log; for a new permanent bounce with notice_cf, a
+ * bounce notice to the original sender (event_bounce.h).  `sqs_id` names
  * the SQS message in log lines. */
-enum ev_outcome events_ingest(struct history *h, const char *host_tag,
+enum ev_outcome events_ingest(struct history *h, const struct ev_opts *o,
 	    const char *sqs_id, const char *body, size_t len);
 
 /* The status word of the log line for an event ("delivered", "bounced",

@@ -58,8 +58,8 @@ settle(struct evpoll *p, struct history *h, struct sqs *q, struct sqs_message *m
 		return;		/* all of them come back after the visibility timeout */
 	}
 	for (i = 0; i < n && i < 10; i++) {
-		enum ev_outcome o = events_ingest(h, p->cf->host_tag, m[i].id, m[i].body,
-		    m[i].len);
+		struct ev_opts eo = { p->cf->host_tag, p->cf->bounce_notice ? p->cf : NULL };
+		enum ev_outcome o = events_ingest(h, &eo, m[i].id, m[i].body, m[i].len);
 
 		if (o == EVO_UNKNOWN) {
 			/* Counted once, not at every redelivery. */
@@ -86,6 +86,24 @@ settle(struct evpoll *p, struct history *h, struct sqs *q, struct sqs_message *m
 	}
 }
 
+/* What the operator can do about a queue error, or "". */
+static const char *
+queue_hint(enum sqs_status s)
+{
+	switch (s) {
+	case SQS_NO_CREDENTIALS:
+	case SQS_BAD_CREDENTIALS:
+		return " -- check the AWS credentials: sesrelay credentials";
+	case SQS_DENIED:
+		return " -- allow sqs:ReceiveMessage and sqs:DeleteMessage on the queue "
+		    "in the IAM policy";
+	case SQS_NO_QUEUE:
+		return " -- check events_queue_url (region, account, queue name)";
+	default:
+		return "";
+	}
+}
+
 static void
 poll_loop(struct evpoll *p, struct history *h, struct sqs *q)
 {
@@ -98,8 +116,9 @@ poll_loop(struct evpoll *p, struct history *h, struct sqs *q)
 	while (!atomic_load(&p->stop)) {
 		if (sqs_receive(q, 10, p->cf->events_wait, &m, &n, &e) == -1) {
 			if (e.status != last)
-				log_warnx("SES events: cannot read %s: %s: %s; retrying",
-				    p->cf->events_queue_url, sqs_status_name(e.status), e.message);
+				log_warnx("SES events: cannot read %s: %s: %s; retrying%s",
+				    p->cf->events_queue_url, sqs_status_name(e.status), e.message,
+				    queue_hint(e.status));
 			last = e.status;
 			nap(p, backoff);
 			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;

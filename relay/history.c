@@ -287,6 +287,38 @@ scalar(struct history *h, const char *sql, const char *text, double d)
 }
 
 int
+history_sent_row(struct history *h, const char *ses_id, const char *rcpt,
+    struct history_row *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(h->db, "SELECT qid, msgid, sender, time FROM sent WHERE "
+	    "ses_id = ? AND rcpt = ? LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_text(st, 1, ses_id);
+	bind_text(st, 2, rcpt);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->qid = xstrdup((const char *)sqlite3_column_text(st, 0));
+		out->msgid = xstrdup((const char *)sqlite3_column_text(st, 1));
+		out->sender = xstrdup((const char *)sqlite3_column_text(st, 2));
+		out->time = sqlite3_column_double(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+history_row_free(struct history_row *r)
+{
+	free(r->qid);
+	free(r->msgid);
+	free(r->sender);
+	memset(r, 0, sizeof(*r));
+}
+
+int
 history_known(struct history *h, const char *qid)
 {
 	long v = scalar(h, "SELECT EXISTS (SELECT 1 FROM sent WHERE qid = ?)", qid, 0);

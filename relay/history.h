@@ -93,6 +93,16 @@ int	history_add_event(struct history *h, const struct history_event *ev);
 int	history_find_sent(struct history *h, const char *ses_id, const char *rcpt,
 	    char *qid, size_t qidlen);
 
+/* The sent record of (ses_id, rcpt) for a bounce notice: 1 found (strings
+ * malloc'd into out, free with history_row_free), 0 not, -1 error. */
+struct history_row {
+	char	*qid, *msgid, *sender;
+	double	 time;
+};
+int	history_sent_row(struct history *h, const char *ses_id, const char *rcpt,
+	    struct history_row *out);
+void	history_row_free(struct history_row *r);
+
 /* 1 when SES accepted at least one recipient of queue id qid, 0 not, -1. */
 int	history_known(struct history *h, const char *qid);
 

@@ -296,3 +296,25 @@ sqs_delete_batch(struct sqs *q, char *const *receipts, size_t n, struct sqs_erro
 	awsjson_free(j);
 	return failed;
 }
+
+int
+sqs_queue_depth(struct sqs *q, long *waiting, long *in_flight, struct sqs_error *e)
+{
+	char *url = jstr(q->queue_url), *body;
+	const char *w, *f;
+	struct awsjson *j;
+
+	body = xasprintf("{\"QueueUrl\":%s,\"AttributeNames\":[\"ApproximateNumberOfMessages\","
+	    "\"ApproximateNumberOfMessagesNotVisible\"]}", url);
+	free(url);
+	j = call(q, "GetQueueAttributes", body, 15000, e);
+	free(body);
+	if (j == NULL)
+		return -1;
+	w = awsjson_string(j, "Attributes.ApproximateNumberOfMessages");
+	f = awsjson_string(j, "Attributes.ApproximateNumberOfMessagesNotVisible");
+	*waiting = w ? atol(w) : -1;
+	*in_flight = f ? atol(f) : -1;
+	awsjson_free(j);
+	return 0;
+}

@@ -65,6 +65,11 @@ void	sqs_messages_free(struct sqs_message *m, size_t n);
 int	sqs_delete_batch(struct sqs *q, char *const *receipts, size_t n,
 	    struct sqs_error *e);
 
+/* GetQueueAttributes: messages waiting and in flight (for doctor; needs
+ * sqs:GetQueueAttributes, which the poller does not).  0 or -1 with e. */
+int	sqs_queue_depth(struct sqs *q, long *waiting, long *in_flight,
+	    struct sqs_error *e);
+
 /* "queue does not exist", "access denied", ... */
 const char *sqs_status_name(enum sqs_status s);
 

@@ -151,18 +151,19 @@ t_dns() {
 _accepted_ge() { [ "$(t_stat messages_accepted)" -ge "$1" ]; }
 
 # t_sqs [stand-in options...]: the SQS stand-in fed from the SES stand-in's
-# MAILDIR (call t_standin first); sets SQS_PORT, SQS_URL (queue URL of the
+# MAILDIR (call t_standin first; with SQS_TLS=1 it serves HTTPS with the
+# stand-in's certificates); sets SQS_PORT, SQS_URL (queue URL of the
 # first --queue, default ses-events), appends events_queue_url to $CONF
 # unless NO_QUEUE_URL is set, and exports the credentials it accepts.
 t_sqs() {
 	rm -f "$TROOT/sqs.port"
 	"$PY" "$TOP/test/standin/sqs_standin.py" --port-file "$TROOT/sqs.port" \
 		--maildir "$MAILDIR" --log "$TROOT/sqs.log" --stats "$TROOT/sqs.stats" \
-		"$@" >"$TROOT/sqs.out" 2>&1 &
+		${SQS_TLS:+--certdir "$CERTS"} "$@" >"$TROOT/sqs.out" 2>&1 &
 	_pids+=($!)
 	t_wait test -s "$TROOT/sqs.port" || { cat "$TROOT/sqs.out"; t_fail "SQS stand-in did not start"; }
 	SQS_PORT=$(cat "$TROOT/sqs.port")
-	SQS_URL=http://127.0.0.1:$SQS_PORT/123456789012/ses-events
+	SQS_URL=http${SQS_TLS:+s}://127.0.0.1:$SQS_PORT/123456789012/ses-events
 	[ -n "${NO_QUEUE_URL:-}" ] || echo "events_queue_url = \"$SQS_URL\";" >>"$CONF"
 	export AWS_ACCESS_KEY_ID=AKIDSQSTEST AWS_SECRET_ACCESS_KEY=sqs-test-secret
 	export AWS_EC2_METADATA_DISABLED=true

@@ -24,10 +24,14 @@ ses:configuration-set.  Events go to every queue whose filter matches
 (--queue NAME[:TAG=VALUE], an SNS subscription filter policy on the message
 body's mail.tags), inside the SNS envelope unless --raw.
 
+For doctor it also answers SES v2 GetConfigurationSetEventDestinations
+(GET /v2/email/configuration-sets/NAME/event-destinations, SigV4 service
+"ses") for the sets named with --config-set.
+
 Test hooks (unsigned): POST /_inject/<queue> queues the body as it is;
 GET /_stats answers the counters (also written to --stats).
 """
-import argparse, email.parser, email.policy, glob, hashlib, json, os, re, sys
+import argparse, email.parser, email.policy, glob, hashlib, json, os, re, ssl, sys
 import threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -197,14 +201,14 @@ AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]
                      r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
 
 
-def verify(handler, body):
+def verify(handler, body, want_service="sqs"):
     """None when botocore computes the same signature, else the error code."""
     m = AUTH_RE.match(handler.headers.get("Authorization", ""))
     if not m:
         return "IncompleteSignature"
     akid, date, region, service, signed, sig = m.groups()
     amzdate = handler.headers.get("X-Amz-Date", "")
-    if akid != A.access_key or service != "sqs" or region != A.region or not amzdate.startswith(date):
+    if akid != A.access_key or service != want_service or region != A.region or not amzdate.startswith(date):
         return "SignatureDoesNotMatch"
     token = handler.headers.get("X-Amz-Security-Token")
     if (A.session_token or None) != token:
@@ -215,7 +219,7 @@ def verify(handler, body):
         if name not in ("host", "x-amz-date", "x-amz-security-token"):
             req.headers.add_header(name, handler.headers.get(name, ""))
     req.context["timestamp"] = amzdate
-    auth = SigV4Auth(Credentials(A.access_key, A.secret_key, token), "sqs", region)
+    auth = SigV4Auth(Credentials(A.access_key, A.secret_key, token), want_service, region)
     auth._modify_request_before_signing(req)
     if ";".join(auth.signed_headers(auth.headers_to_sign(req)).split(";")) != signed:
         return "SignatureDoesNotMatch"
@@ -372,10 +376,29 @@ class Handler(BaseHTTPRequestHandler):
                    [("x-amzn-query-error", "AWS.SimpleQueueService.%s;Sender" % code)])
 
     def do_GET(self):
+        m = re.fullmatch(r"/v2/email/configuration-sets/([A-Za-z0-9_-]+)/event-destinations", self.path)
+        if m:
+            return self.config_set(m.group(1))
         if self.path == "/_stats":
             with LOCK:
                 return self.reply(200, dict(STATS, queues={n: q.counts() for n, q in QUEUES.items()}))
         self.fault("UnsupportedOperation", "GET is not supported", 400)
+
+    def config_set(self, name):
+        """SES v2 GetConfigurationSetEventDestinations (REST-JSON, service ses)."""
+        bad = verify(self, b"", "ses")
+        if bad:
+            STATS["signature_failures"] += 1
+            return self.reply(403, {"message": "signature"}, [("x-amzn-ErrorType", bad)])
+        sets = dict(s.split(":", 1) if ":" in s else (s, "SEND,REJECT,BOUNCE,COMPLAINT,DELIVERY,DELIVERY_DELAY")
+                    for s in A.config_set)
+        if name not in sets:
+            return self.reply(404, {"message": "Configuration set <%s> does not exist." % name},
+                              [("x-amzn-ErrorType", "NotFoundException")])
+        types = [t for t in sets[name].split(",") if t and t != "none"]
+        dests = [dict(Name="to-sns", Enabled=True, MatchingEventTypes=types, SnsDestination=dict(
+            TopicArn="arn:aws:sns:%s:%s:ses-events" % (A.region, ACCOUNT)))] if types else []
+        self.reply(200, dict(EventDestinations=dests))
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -430,6 +453,10 @@ def main():
     a("--access-key", default="AKIDSQSTEST")
     a("--secret-key", default="sqs-test-secret")
     a("--session-token", default="")
+    a("--config-set", action="append", default=[],
+      help="NAME[:TYPES] known to GET /v2/email/configuration-sets/NAME/event-destinations "
+           "(TYPES: comma list of event types with an SNS destination, 'none' for no destination)")
+    a("--certdir", help="serve HTTPS with server.pem/server.key from this directory")
     a("--log")
     a("--stats")
     A = p.parse_args()
@@ -438,6 +465,10 @@ def main():
         QUEUES[name] = Queue(name, tuple(filt.split("=", 1)) if filt else None)
     srv = ThreadingHTTPServer(("127.0.0.1", A.port), Handler)
     srv.daemon_threads = True
+    if A.certdir:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(A.certdir, "server.pem"), os.path.join(A.certdir, "server.key"))
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=feeder, daemon=True).start()
     save_stats()
     if A.port_file:

@@ -366,7 +366,9 @@ log_has(struct fixture *f, const char *needle)
 static enum ev_outcome
 ingest(struct fixture *f, const char *body)
 {
-	return events_ingest(f->h, "web1", "sqs-1", body, strlen(body));
+	struct ev_opts o = { "web1", NULL };
+
+	return events_ingest(f->h, &o, "sqs-1", body, strlen(body));
 }
 
 struct steps { int n; char types[16][32]; char qids[16][32]; };
