@@ -58,6 +58,7 @@ ago(long t, long now, char *buf, size_t len)
 struct event_rates {
 	int	 have;		/* a history exists */
 	struct history_rates r;
+	long	 unknown, malformed;	/* events not placed / dropped, ever */
 	double	 bounce_pct, complaint_pct;
 	int	 level;
 	char	 why[256];
@@ -74,6 +75,8 @@ event_rates(const struct config *cf, struct event_rates *v)
 	if ((h = history_open(cf->spool_dir, HISTORY_READ, err, sizeof(err))) == NULL)
 		return;
 	v->have = history_rates(h, (double)time(NULL) - 86400, &v->r) == 0;
+	v->unknown = history_counter(h, "unknown");
+	v->malformed = history_counter(h, "malformed");
 	history_close(h);
 	if (!v->have || v->r.sent == 0)
 		return;
@@ -214,10 +217,11 @@ cmd_status(int argc, char **argv, struct config *cf)
 		if (ev.have)
 			printf(",\"events_24h\":{\"sent\":%ld,\"delivered\":%ld,"
 			    "\"hard_bounces\":%ld,\"other_bounces\":%ld,\"complaints\":%ld,"
-			    "\"delayed\":%ld,\"bounce_rate\":%.4f,\"complaint_rate\":%.4f}",
+			    "\"delayed\":%ld,\"bounce_rate\":%.4f,\"complaint_rate\":%.4f,"
+			    "\"events_not_ours\":%ld,\"events_malformed\":%ld}",
 			    ev.r.sent, ev.r.delivered, ev.r.bounced_hard, ev.r.bounced_other,
 			    ev.r.complaints, ev.r.delayed, ev.bounce_pct / 100,
-			    ev.complaint_pct / 100);
+			    ev.complaint_pct / 100, ev.unknown, ev.malformed);
 		account_status_json(stdout, &af);
 		printf("}\n");
 		return level;
@@ -268,6 +272,10 @@ cmd_status(int argc, char **argv, struct config *cf)
 		    "" : "s", ev.r.complaints, ev.r.complaints == 1 ? "" : "s",
 		    ev.complaint_pct, ev.r.delayed, ev.r.sent < RATE_MIN_SENT ?
 		    " (too few to judge the rates)" : "");
+	if (ev.unknown || ev.malformed)
+		printf("SES events:      %ld not from this host (left in the queue), "
+		    "%ld malformed (dropped), since the history began\n", ev.unknown,
+		    ev.malformed);
 	account_status_text(stdout, cf, &af);
 	return level;
 }

@@ -112,6 +112,8 @@ sleep 5		# two visibility timeouts: received again, not logged again
 t_check "left in the queue" test "$(( $(t_sqs_stat queues.ses-events.visible) + $(t_sqs_stat queues.ses-events.in_flight) ))" -eq 1
 t_eq "$(grep -c 'left in the queue' "$LOG")" 1 "counted and logged once"
 t_nogrep '250 other host' "$LOG"
+"$SESRELAY" -C "$CONF" status >"$TROOT/out"
+t_grep '^SES events:      1 not from this host (left in the queue), 2 malformed (dropped)' "$TROOT/out"
 
 # An event that arrives while we still wait for SES's 250: stored at once
 # (our host tag), and the 250's record then gives it its queue id.
