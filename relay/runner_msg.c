@@ -475,6 +475,22 @@ hash_str(const char *s)
 	return h;
 }
 
+/* The backward scan below found the wire addresses last first: put them
+ * back in the message's order, which is the RCPT TO order users expect. */
+static void
+reverse_wire(struct active *a)
+{
+	size_t i, j, tf;
+	char *tw;
+	unsigned char to;
+
+	for (i = 0, j = a->nwire; j-- > i + 1; i++) {
+		tw = a->wire[i]; a->wire[i] = a->wire[j]; a->wire[j] = tw;
+		tf = a->first[i]; a->first[i] = a->first[j]; a->first[j] = tf;
+		to = a->wire_owned[i]; a->wire_owned[i] = a->wire_owned[j]; a->wire_owned[j] = to;
+	}
+}
+
 /* Map the due recipients to distinct wire addresses (a hash, so 50,000
  * recipients cost 50,000 steps, not 50,000^2), failing those that cannot
  * be sent.  Returns the number of wire addresses. */
@@ -537,6 +553,7 @@ map_recipients(struct runner *r, struct active *a, double now)
 		a->first[slot[h] - 1] = i;
 	}
 	free(slot);
+	reverse_wire(a);
 	return a->nwire;
 }
 

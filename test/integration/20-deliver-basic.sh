@@ -18,6 +18,10 @@ eml=$(ls "$MAILDIR"/*.eml); json=${eml%.eml}.json; sesid=$(basename "$eml" .eml)
 t_grep "status=sent (250 Ok $sesid)" "$LOG"
 t_grep 'to=<admin@example.com>, orig_to=<root>' "$LOG"
 t_grep '"admin@example.com"' "$json"; t_grep '"web@example.com"' "$json"
+# RCPT TO in the order the message gave its recipients (aliases in place).
+"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["rcpt_tos"]
+assert r == ["a@example.com", "admin@example.com", "web@example.com"], r' "$json" ||
+	t_fail "envelope order on the wire"
 "$PY" - "$eml" <<'PY' || t_fail "wire bytes"
 import sys
 d = open(sys.argv[1], 'rb').read()
