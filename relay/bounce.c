@@ -46,23 +46,17 @@ copy_headers(struct spool_file *f, int fd, const struct envelope *e)
 }
 
 int
-bounce_queue(const struct config *cf, const struct spool *sp, const char *id,
-    int msgfd, const struct envelope *e, const struct msg_state *st,
-    char *newid, char *err, size_t errlen)
+bounce_start(const struct config *cf, const struct spool *sp, const char *to,
+    struct spool_file *f, char *boundary, size_t blen, char *err, size_t errlen)
 {
-	const char *to = cf->bounce_to[0] ? cf->bounce_to : e->sender;
 	const char *from = cf->sender[0] ? cf->sender : NULL;
-	char *rcpt[1], *line, date[64], boundary[64];
+	char *rcpt[1], *line, date[64];
 	struct envelope be;
-	struct spool_file f;
 	time_t now = time(NULL);
 	struct tm tm;
-	size_t i;
 	int r = 0;
 
-	if (e->sender[0] == '\0')
-		return 1;	/* never a bounce for a bounce */
-	if (spool_create(sp, &f, 0) == -1) {
+	if (spool_create(sp, f, 0) == -1) {
 		snprintf(err, errlen, "cannot create the bounce: %s", strerror(errno));
 		return -1;
 	}
@@ -74,7 +68,7 @@ bounce_queue(const struct config *cf, const struct spool *sp, const char *id,
 	be.sender = "";
 	be.rcpts = rcpt;
 	be.nrcpts = 1;
-	snprintf(boundary, sizeof(boundary), "%s/%s", f.id, cf->domain);
+	snprintf(boundary, blen, "%s/%s", f->id, cf->domain);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
 	line = xasprintf(
 	    "From: Mail Delivery System <%s%s>\n"
@@ -85,12 +79,35 @@ bounce_queue(const struct config *cf, const struct spool *sp, const char *id,
 	    " boundary=\"%s\"\n\n"
 	    "This is a MIME-encapsulated message.\n\n--%s\n"
 	    "Content-Type: text/plain; charset=us-ascii\n\n"
-	    "This is the sesrelay program at %s.\n\n"
-	    "Your message (queue id %s) could not be delivered to one or more\n"
-	    "recipients. It will not be retried. The reasons follow.\n\n",
-	    from ? "" : "MAILER-DAEMON@", from ? from : cf->domain, to, date, f.id,
-	    cf->domain, boundary, boundary, cf->domain, id);
-	r |= spool_begin(&f, &be);
+	    "This is the sesrelay program at %s.\n\n",
+	    from ? "" : "MAILER-DAEMON@", from ? from : cf->domain, to, date, f->id,
+	    cf->domain, boundary, boundary, cf->domain);
+	r |= spool_begin(f, &be);
+	r |= put(f, line);
+	free(line);
+	return r;
+}
+
+int
+bounce_queue(const struct config *cf, const struct spool *sp, const char *id,
+    int msgfd, const struct envelope *e, const struct msg_state *st,
+    char *newid, char *err, size_t errlen)
+{
+	const char *to = cf->bounce_to[0] ? cf->bounce_to : e->sender;
+	char *line, date[64], boundary[320];
+	struct spool_file f;
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+	int r;
+
+	if (e->sender[0] == '\0')
+		return 1;	/* never a bounce for a bounce */
+	if ((r = bounce_start(cf, sp, to, &f, boundary, sizeof(boundary), err, errlen)) == -1)
+		return -1;
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
+	line = xasprintf("Your message (queue id %s) could not be delivered to one or more\n"
+	    "recipients. It will not be retried. The reasons follow.\n\n", id);
 	r |= put(&f, line);
 	free(line);
 	for (i = 0; i < st->nrcpts; i++) {

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "config.h"
 #include "envelope.h"
 #include "event_bounce.h"
@@ -38,48 +39,23 @@ event_bounce_queue(const struct config *cf, const struct event_bounce *b,
     char *newid, char *err, size_t errlen)
 {
 	const char *to = cf->bounce_to[0] ? cf->bounce_to : b->sender;
-	const char *from = cf->sender[0] ? cf->sender : NULL;
 	const char *status = *b->status ? b->status : "5.0.0";
-	char *rcpt[1], boundary[128], now[64], sent[64];
-	struct envelope be;
+	char boundary[320], sent[64];
 	struct spool_file f;
 	struct spool sp;
-	int r = 0;
+	int r;
 
 	if (*b->sender == '\0')
 		return 1;	/* never a bounce for a bounce */
 	spool_init(&sp, cf->spool_dir);
-	if (spool_create(&sp, &f, 0) == -1) {
-		snprintf(err, errlen, "cannot create the bounce notice: %s", strerror(errno));
+	if ((r = bounce_start(cf, &sp, to, &f, boundary, sizeof(boundary), err, errlen)) == -1)
 		return -1;
-	}
-	rcpt[0] = (char *)to;
-	memset(&be, 0, sizeof(be));
-	be.arrival = now_sec();
-	be.uid = (long)getuid();
-	be.user = "MAILER-DAEMON";
-	be.sender = "";
-	be.rcpts = rcpt;
-	be.nrcpts = 1;
-	snprintf(boundary, sizeof(boundary), "%s/%s", f.id, cf->domain);
-	rfc5322_date(now_sec(), now, sizeof(now));
 	rfc5322_date(b->sent, sent, sizeof(sent));
-	r |= spool_begin(&f, &be);
 	r |= put(&f, xasprintf(
-	    "From: Mail Delivery System <%s%s>\nTo: %s\n"
-	    "Subject: Undelivered Mail Returned to Sender\n"
-	    "Date: %s\nMessage-ID: <%s.bounce@%s>\nAuto-Submitted: auto-replied\n"
-	    "MIME-Version: 1.0\n"
-	    "Content-Type: multipart/report; report-type=delivery-status;\n"
-	    " boundary=\"%s\"\n\n"
-	    "This is a MIME-encapsulated message.\n\n--%s\n"
-	    "Content-Type: text/plain; charset=us-ascii\n\n"
-	    "This is the sesrelay program at %s.\n\n"
 	    "Your message (queue id %s) was accepted by Amazon SES on %s,\n"
 	    "but the recipient's side refused it afterwards. It will not be\n"
 	    "retried.\n\n<%s>: %s%s%.900s\n",
-	    from ? "" : "MAILER-DAEMON@", from ? from : cf->domain, to, now, f.id,
-	    cf->domain, boundary, boundary, cf->domain, b->qid, sent, b->rcpt, b->detail,
+	    b->qid, sent, b->rcpt, b->detail,
 	    *b->diag ? ": " : "", b->diag));
 	r |= put(&f, xasprintf("\n--%s\nContent-Type: message/delivery-status\n\n"
 	    "Reporting-MTA: dns; %s\nX-Sesrelay-Queue-ID: %s\nArrival-Date: %s\n\n"
