@@ -3,7 +3,7 @@
 # need, when missing.  Idempotent; quiet when everything is present.
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libconfig-dev libssl-dev
-libcmocka-dev python3 python3-aiosmtpd python3-dnslib openssl mandoc swaks clang
+libcmocka-dev python3 python3-aiosmtpd python3-dnslib openssl mandoc swaks clang libclang-rt-14-dev
 php-cli passwd util-linux procps systemd prometheus
 libsqlite3-dev libjansson-dev python3-botocore"
 missing=""
