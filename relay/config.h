@@ -72,6 +72,7 @@ struct config {
 	int	 max_rate_auto;		/* max_rate = "auto": the account's MaxSendRate */
 	int	 max_rate_set;		/* max_rate given as a number in the file */
 	char	*aws_api;		/* "auto" | "yes" | "no": use the SES API */
+	char	*transport;		/* "smtp" | "api": how the daemon delivers */
 };
 
 /* Fill `cf` with built-in defaults.  Never fails (aborts on ENOMEM). */

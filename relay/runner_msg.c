@@ -24,6 +24,7 @@
 #include "runner_int.h"
 #include "smtp.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 /* ---- results --------------------------------------------------------------- */
@@ -225,17 +226,13 @@ runner_msg_result(struct runner *r, struct txn *t)
 	double now = now_sec();
 	size_t k;
 
-	if (j->cc == 0 || (j->code >= 400 && j->code < 600))
-		classify_reply(j->cc == 0 ? 250 : (int)j->code, j->reply + 3, a->wire_from,
-		    j->after_dot, &c);
-	else
-		classify_transport(j->cc, j->reply, j->after_dot, j->reused, &c);
+	transport_classify(r->pool, j, a->wire_from, &c);
 	if (c.action == ACT_RETRY_NOW && !t->retried_now) {
 		/* The reused connection had died: no DATA was accepted. */
 		t->retried_now = 1;
 		smtp_job_free_results(j);
 		msgstream_rewind(j->ms);
-		smtp_submit(r->pool, j);
+		transport_submit(r->pool, j);
 		return;
 	}
 	if (c.action == ACT_THROTTLE) {
@@ -407,7 +404,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 			runner_msg_result(r, t);
 			continue;
 		}
-		smtp_submit(r->pool, &t->job);
+		transport_submit(r->pool, &t->job);
 	}
 	if (--a->out == 0) {
 		spool_state_save(&r->sp, a->id, &a->st);
