@@ -279,8 +279,10 @@ def send_fault(h, req, rcpts, raw, ctl):
             return 400, "MessageRejected", ("Email address is not verified. The following identities "
                                             f"failed the check in region {REGION_UP}: "
                                             f"{req.get('FromEmailAddress', '')}")
-        if k in ("hangend", "dropdata"):
-            return k.upper()
+        if k == "hangend":
+            return "HANG"
+        if k == "dropdata":
+            return "DROP"
         if k == "flaky":
             key = (r.lower(), subject_of(raw))
             with LOCK:
