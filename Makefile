@@ -2,6 +2,7 @@
 #   make            build build/sesrelay and build/sendmail (the light intake binary)
 #   make check      unit tests + integration tests, plain and under ASan+UBSan
 #   make demo       end-to-end demo against the local SES stand-in
+#                   (TRANSPORT=api: through the SES API with IMDSv2 role credentials)
 #   make bench      benchmarks (not tests)
 #   make install    PREFIX, DESTDIR, SYSCONFDIR, SPOOLDIR honoured
 
@@ -95,7 +96,7 @@ check:
 demo:
 	./test/deps.sh
 	$(MAKE) all
-	./test/demo.sh $(BUILD)
+	TRANSPORT=$(TRANSPORT) ./test/demo.sh $(BUILD)
 
 bench:
 	./test/deps.sh
