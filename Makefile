@@ -102,6 +102,7 @@ bench:
 	./test/deps.sh
 	$(MAKE) all
 	./bench/run.sh $(BUILD)
+	./bench/api.sh $(BUILD)
 
 lint:
 	mandoc -Tlint -W warning man/*.[0-9]
