@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "doctor_api.h"
 #include "doctor_dns.h"
 #include "spool.h"
 #include "sespass.h"
@@ -70,6 +71,10 @@ check_config(const struct config *cf, char **password)
 		}
 		return;
 	}
+	if (strcmp(cf->transport, "api") == 0) {	/* no SMTP keys to check */
+		step(0, NULL, "configuration %s parses", cf->path);
+		return;
+	}
 	step(0, NULL, "configuration %s parses and names user, password, host %s:%d",
 	    cf->path, cf->host, cf->port);
 	if ((r = checkconf_host_region(cf->host)) != NULL && strcmp(r, cf->region) != 0)
@@ -92,6 +97,13 @@ check_config(const struct config *cf, char **password)
 	if ((*password)[0] == 'A' && strlen(*password) == 44)
 		step(2, "derive a new one: sesrelay smtp-password --region REGION",
 		    "the password looks like a deprecated Signature Version 2 SMTP password");
+}
+
+/* doctor_api.c reports through this. */
+static void
+step_text(int level, const char *fix, const char *text)
+{
+	step(level, fix, "%s", text);
 }
 
 static void
@@ -479,7 +491,9 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 	check_config(cf, &password);
 	check_spool(cf);
 	check_daemon(cf);
-	if (resolve(cf, &ai) == 0) {
+	if (strcmp(cf->transport, "api") == 0)
+		doctor_api_path(cf, step_text);
+	else if (resolve(cf, &ai) == 0) {
 		check_ports(cf, ai, ports);
 		if (password != NULL)
 			check_tls_auth(cf, password);
