@@ -39,3 +39,5 @@ assert not missing, missing[:10]
 assert dups <= kills * conns, dups
 PY
 t_ok "no message lost; duplicates within the bound"
+[ "$(t_stat max_open_connections)" -ge 2 ] || t_fail "the two workers never had two connections open"
+t_ok "requests went over $CONNS connections in parallel"
