@@ -20,7 +20,6 @@
 #include "awscreds.h"
 #include "awshttp.h"
 #include "config.h"
-#include "sesapi.h"
 #include "sesapi_send.h"
 #include "smtp.h"
 #include "util.h"
@@ -143,7 +142,9 @@ api_pool_start(const struct config *cf, int wake_fd)
 	struct api_pool *p = xcalloc(1, sizeof(*p));
 	int i;
 
-	sesapi_client_setup(cf);
+	/* The HTTP client's settings (aws_ca_file, timeouts) were set once by
+	 * the daemon at start: setting them here would race the account
+	 * view's thread. */
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->wake_fd = wake_fd;

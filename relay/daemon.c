@@ -25,7 +25,9 @@
 #include "log.h"
 #include "privdrop.h"
 #include "runner.h"
+#include "sesapi.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 static int
@@ -89,7 +91,16 @@ run(struct config *cf, int once)
 	if ((sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal(EXIT_OSERR, "signalfd");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!once)
+	/* The AWS HTTP client's settings, once, before any thread uses it
+	 * (the account view, the API transport's workers). */
+	sesapi_client_setup(cf);
+	if (!once && transport_is_api(cf)) {
+		char *url = sesapi_endpoint_url(cf);
+
+		log_info("daemon started: spool %s, transport api %s, %d connection(s), "
+		    "max_rate %.1f/s", cf->spool_dir, url, cf->connections, cf->max_rate);
+		free(url);
+	} else if (!once)
 		log_info("daemon started: spool %s, relay %s:%d, %d connection(s), "
 		    "max_rate %.1f/s", cf->spool_dir, cf->host, cf->port, cf->connections,
 		    cf->max_rate);
