@@ -39,7 +39,7 @@ account_api_enabled(const struct config *cf)
 	if (strcmp(cf->aws_api, "no") == 0)
 		return 0;
 	if (cf->access_key_id[0] || cf->max_rate_auto || cf->ses_endpoint[0] ||
-	    cf->aws_profile[0])
+	    cf->aws_profile[0] || strcmp(cf->transport, "api") == 0)
 		return 1;
 	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (getenv(hints[i]) && *getenv(hints[i]))
@@ -52,6 +52,43 @@ int
 account_rate_auto(const struct config *cf)
 {
 	return cf->max_rate_auto || (!cf->max_rate_set && account_api_enabled(cf));
+}
+
+const char *
+account_region_resolve(struct config *cf)
+{
+	struct awscreds_chain *ch;
+	const char *from = NULL;
+	char *r = NULL;
+
+	if (cf->region_set || !account_api_enabled(cf))
+		return NULL;
+	if ((r = getenv("AWS_REGION")) && *r)
+		r = xstrdup(r), from = "AWS_REGION";
+	else if ((r = getenv("AWS_DEFAULT_REGION")) && *r)
+		r = xstrdup(r), from = "AWS_DEFAULT_REGION";
+	else {
+		sesapi_client_setup(cf);
+		ch = awscreds_chain_new(cf);
+		if ((r = awscreds_profile_region(ch)) != NULL)
+			from = "the shared config file";
+		else if ((r = awscreds_imds_region(ch)) != NULL)
+			from = "EC2 instance metadata";
+		awscreds_chain_free(ch);
+	}
+	if (r == NULL || strcmp(r, cf->region) == 0 || strspn(r, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") != strlen(r)) {
+		free(r);
+		return NULL;
+	}
+	log_info("region %s from %s ('region' is not set)", r, from);
+	free(cf->region);
+	cf->region = r;
+	if (!cf->host_set) {
+		free(cf->host);
+		cf->host = xasprintf("email-smtp.%s.amazonaws.com", cf->region);
+	}
+	return from;
 }
 
 /* ---- cache file ------------------------------------------------------------ */
@@ -247,6 +284,8 @@ account_watch_start(const struct config *cf)
 		return;
 	}
 	w.rate_auto = account_rate_auto(cf);
+	free(w.cf.region);			/* as resolved by the daemon */
+	w.cf.region = xstrdup(cf->region);
 	sesapi_client_setup(&w.cf);
 	if (pthread_create(&w.tid, NULL, watch, NULL) != 0) {
 		log_warnx("SES account view off: cannot start its thread");

@@ -32,6 +32,13 @@ int	account_api_enabled(const struct config *cf);
 /* max_rate follows the account's MaxSendRate (auto, or unset with the API on). */
 int	account_rate_auto(const struct config *cf);
 
+/* When the file sets no 'region' and the API is in use, take it as the
+ * SDKs do: AWS_REGION, AWS_DEFAULT_REGION, the profile's region in the
+ * shared config file, then EC2 instance metadata (IMDSv2); 'host' follows
+ * when it was not set either.  Logs and returns where it came from (NULL
+ * when cf->region stays). */
+const char *account_region_resolve(struct config *cf);
+
 /* Ask SES now and update the cache file; 0, or -1 (facts->error_*). */
 int	account_refresh(const struct config *cf, struct sesapi *api,
 	    struct account_facts *facts);

@@ -52,6 +52,10 @@ account_status(const struct config *cf, struct account_facts *f, int *level,
 
 	if (account_cache_load(cf, f) == -1 || !f->known)
 		return;
+	/* Facts the daemon has not renewed for three rounds are shown with
+	 * their age but no longer decide the level. */
+	if (time(NULL) - f->fetched > 3L * cf->account_refresh + 60)
+		return;
 	if (paused(&f->acct)) {
 		snprintf(t, sizeof(t), "SES sending is PAUSED for this account in %s "
 		    "(SendingEnabled %s, EnforcementStatus %s): see the SES console's "

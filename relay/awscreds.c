@@ -244,6 +244,12 @@ creds_config_value(const struct awscreds_chain *ch, const char *key)
 	return v;
 }
 
+char *
+awscreds_profile_region(struct awscreds_chain *ch)
+{
+	return creds_config_value(ch, "region");
+}
+
 static int
 fill_from_ini(struct awscreds *out, char *id, char *sk, char *tok, const char *path,
     const char *profile)

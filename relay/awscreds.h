@@ -65,6 +65,8 @@ void	awscreds_clear(struct awscreds *c);
 
 /* "config file keys", "environment", "web identity (STS)", ... */
 const char *awscreds_source_name(enum awscreds_source s);
+/* The profile's region in the shared config file, or NULL; malloc'd. */
+char	*awscreds_profile_region(struct awscreds_chain *ch);
 /* The region from instance metadata (IMDSv2), or NULL; malloc'd. */
 char	*awscreds_imds_region(struct awscreds_chain *ch);
 

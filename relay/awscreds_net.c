@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "awscreds_int.h"
@@ -421,8 +422,12 @@ char *
 awscreds_imds_region(struct awscreds_chain *ch)
 {
 	struct awshttp_response r;
-	char err[256], *base = imds_base(), *region = NULL;
+	const char *off = getenv("AWS_EC2_METADATA_DISABLED");
+	char err[256], *base, *region = NULL;
 
+	if (off && strcasecmp(off, "true") == 0)
+		return NULL;
+	base = imds_base();
 	err[0] = '\0';
 	pthread_mutex_lock(&ch->mu);
 	if (imds_get(ch, base, "/latest/meta-data/placement/region", &r, err,

@@ -365,7 +365,7 @@ awshttp_do_on(struct awshttp_conn *c, const struct awshttp_request *req,
 	if (resp->fail == AWSHTTP_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	else
-		snprintf(resp->detail, sizeof(resp->detail), "%.80s: %s (%.140s)",
+		snprintf(resp->detail, sizeof(resp->detail), "%.60s: %s (%.160s)",
 		    authority, awshttp_fail_name(resp->fail),
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	if (c != NULL) {

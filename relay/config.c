@@ -167,6 +167,10 @@ load_setting(struct config *cf, const char *file, config_setting_t *s,
 		}
 		free(*FIELD(cf, k, char *));
 		*FIELD(cf, k, char *) = xstrdup(config_setting_get_string(s));
+		if (k->off == offsetof(struct config, region))
+			cf->region_set = 1;	/* else the AWS layer may find it */
+		if (k->off == offsetof(struct config, host))
+			cf->host_set = 1;
 		return 0;
 	case K_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {

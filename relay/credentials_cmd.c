@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "awscreds.h"
 #include "cli.h"
 #include "config.h"
@@ -21,6 +22,7 @@ cmd_credentials(int argc, char **argv, struct config *cf)
 	struct awscreds_chain *ch;
 	struct awscreds c;
 	enum awscreds_status st;
+	const char *region_from;
 	char err[1024], when[64];
 	time_t now;
 
@@ -33,6 +35,7 @@ cmd_credentials(int argc, char **argv, struct config *cf)
 		fprintf(stderr, "sesrelay: %s\n", err);
 		return EXIT_NOPERM;
 	}
+	region_from = account_region_resolve(cf);
 	sesapi_client_setup(cf);
 	ch = awscreds_chain_new(cf);
 	st = awscreds_get(ch, 0, &c, err, sizeof(err));
@@ -53,6 +56,8 @@ cmd_credentials(int argc, char **argv, struct config *cf)
 		printf("expires:  never (long-term key)\n");
 	printf("type:     %s\n", c.session_token ? "temporary (session token)" :
 	    "long-term access key");
+	printf("region:   %s (%s)\n", cf->region, cf->region_set ? "configuration" :
+	    region_from ? region_from : "default: 'region' is not set");
 	awscreds_clear(&c);
 	awscreds_chain_free(ch);
 	return 0;

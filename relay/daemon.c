@@ -74,6 +74,7 @@ run(struct config *cf, int once)
 		fprintf(stderr, "sesrelay: %s\n", err);
 		return EXIT_NOPERM;
 	}
+	account_region_resolve(cf);	/* no 'region': the SDKs' sources */
 	if (config_check_delivery(cf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\nsesrelay: fix the configuration (see "
 		    "sesrelay.conf(5)); 'sesrelay doctor' checks it step by step\n", err);

@@ -25,12 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "checkconf.h"
 #include "classify.h"
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
 #include "doctor_api.h"
+#include "doctor_aws.h"
 #include "doctor_dns.h"
 #include "spool.h"
 #include "sespass.h"
@@ -462,6 +464,17 @@ check_dns(const struct config *cf, const char *from)
 	}
 }
 
+/* What SES says (API): account, identities; nothing when the API is off. */
+static void
+check_aws(struct config *cf, const char *from)
+{
+	struct doctor_finding f[32];
+	size_t i, n = doctor_aws(cf, from, f, sizeof(f) / sizeof(f[0]));
+
+	for (i = 0; i < n; i++)
+		step(f[i].level, f[i].fix[0] ? f[i].fix : NULL, "%s", f[i].text);
+}
+
 int
 cmd_doctor(int argc, char **argv, struct config *cf)
 {
@@ -488,6 +501,7 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 		}
 	}
 	puts("sesrelay doctor");
+	account_region_resolve(cf);	/* no 'region': the SDKs' sources */
 	check_config(cf, &password);
 	check_spool(cf);
 	check_daemon(cf);
@@ -501,6 +515,7 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 	}
 	if (from == NULL && cf->sender[0] != '\0')
 		from = cf->sender;
+	check_aws(cf, from);
 	if (from != NULL) {
 		if (dns_init(dns) == -1)
 			step(1, "check --dns-server", "cannot set up the resolver");

@@ -95,14 +95,8 @@ check_credentials(const struct config *cf, doctor_step_fn step)
 	if (awscreds_get(ch, 0, &c, err, sizeof(err)) != CREDS_OK) {
 		snprintf(text, sizeof(text), "no AWS credentials for the API transport: %s", err);
 		step(2, hint(SEND_NO_CREDENTIALS), text);
-	} else {
-		snprintf(text, sizeof(text), "API credentials: %s (%s), key %s%s",
-		    awscreds_source_name(c.source), c.origin, c.access_key_id,
-		    c.session_token ? ", temporary, renewed before they expire" :
-		    ", long-term key");
-		step(0, NULL, text);
+	} else	/* the source is shown by doctor_aws.c's step */
 		awscreds_clear(&c);
-	}
 	awscreds_chain_free(ch);
 }
 

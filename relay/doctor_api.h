@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* doctor_api.c: the delivery path of `sesrelay doctor` when transport =
- * "api": the SES API endpoint's name, its TLS certificate, and the AWS
- * credentials the daemon would sign with.  (The account itself, through
- * GetAccount, is doctor_aws.c's step.)  Reports through `step`, which
+ * "api": the SES API endpoint's name, its TLS certificate, and that the
+ * AWS credential chain has credentials (a failure here, not a warning:
+ * nothing can be sent without).  The credentials' source and the account
+ * (GetAccount) are doctor_aws.c's steps, which follow.  Reports through `step`, which
  * prints one line per finding as doctor.c's own steps do. */
 #ifndef SESRELAY_DOCTOR_API_H
 #define SESRELAY_DOCTOR_API_H

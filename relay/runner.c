@@ -336,6 +336,7 @@ reload(struct runner *r)
 		config_free(&nc);
 		return;
 	}
+	account_region_resolve(&nc);	/* no 'region': the SDKs' sources */
 	config_free(r->cf);
 	*r->cf = nc;
 	log_set_file(r->cf->log_file);

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_aws.sh"
 t_setup
-t_aws_standin --key AKIASTATICCONF:confsecret --lifetime 3600 --container-token ct-secret-1
+t_aws_standin --key AKIASTATICCONF:confsecret --lifetime 3600 --container-token ct-secret-1 \
+	--region eu-west-3
 A=$TROOT/aws; mkdir -p "$A"; chmod 755 "$A"
 OUT=$TROOT/out
 creds() { "$SESRELAY" -C "$CONF" credentials >"$OUT" 2>&1; }
@@ -36,6 +37,10 @@ t_aws_imds
 
 source_is 'configuration' AKIASTATICCONF
 t_grep "^expires:  never" "$OUT"
+# No 'region' in the file: AWS_REGION first, then (below) instance metadata.
+t_grep '^region:   eu-west-3 (EC2 instance metadata)' "$OUT"
+AWS_REGION=ap-south-1 creds
+t_grep '^region:   ap-south-1 (AWS_REGION)' "$OUT"
 t_nogrep 'confsecret' "$OUT"
 
 sed -i '/^access_key_id\|^secret_access_key_file/d' "$CONF"
@@ -77,6 +82,11 @@ source_is 'EC2 instance metadata' 'ASIAIMDS'
 t_grep "^from:     role sesrelay-role via http://127.0.0.1:$IMDS_PORT" "$OUT"
 t_grep 'imds PUT token ttl=21600' "$AWS_LOG"
 t_nogrep 'without a valid token' "$AWS_LOG"	# the relay never asks without one
+
+t_grep '^region:   eu-west-3 (EC2 instance metadata)' "$OUT"
+echo 'region = "eu-central-1";' >>"$CONF"
+creds; t_grep '^region:   eu-central-1 (configuration)' "$OUT"
+sed -i '/^region/d' "$CONF"
 
 # Nothing anywhere: exit 78 and a pointer to the documentation.
 export AWS_EC2_METADATA_DISABLED=true; unset AWS_EC2_METADATA_SERVICE_ENDPOINT

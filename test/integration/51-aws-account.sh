@@ -4,7 +4,8 @@
 # production account, a sandbox account, a production account near its
 # quota (WARNING) and a paused account (CRITICAL); max_rate = auto follows
 # MaxSendRate; a denied call names its IAM action; an expired token is
-# renewed once.
+# renewed once.  No 'region' in the file: the daemon takes it from the
+# instance metadata (and SES checks the signature's region).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_aws.sh"
 t_setup "account_refresh = 5;"
@@ -12,7 +13,7 @@ t_standin
 # Credentials live 903 s and the stand-in hands out new ones once less than
 # 900 s remain: the relay (renewing 15 min = 900 s before expiry) must take
 # new ones every ~3 s.
-t_aws_standin --lifetime 903 --rotate-before 900 --account production
+t_aws_standin --lifetime 903 --rotate-before 900 --account production --region eu-west-3
 t_aws_imds
 OUT=$TROOT/out
 st() { "$SESRELAY" -C "$CONF" status "$@" >"$OUT" 2>&1; }
@@ -20,8 +21,12 @@ status_has() { st; grep -q -e "$1" "$OUT"; }
 gets() { grep -c 'ses GET /v2/email/account key=ASIA' "$AWS_LOG"; }
 gets_ge() { [ "$(gets)" -ge "$1" ]; }
 
-t_daemon_bg
-pid=$DAEMON_PID
+# Started as the relay user, as systemd does (User=sesrelay): no uid change
+# that would already make it non-dumpable.
+chmod 644 "$CONF"
+setpriv --reuid="$RELAY_USER" --regid="$RELAY_USER" --clear-groups \
+	"$SESRELAY" -C "$CONF" daemon >>"$TROOT/daemon.out" 2>&1 &
+pid=$!; _pids+=($pid)
 T_WAIT=20 t_wait status_has '^SES account:     production, sending enabled, HEALTHY' ||
 	{ cat "$OUT" "$LOG"; t_fail "status shows the production account"; }
 st; rc=$?
@@ -31,6 +36,8 @@ t_grep '^SES 24 h quota:  1200 of 50000 recipients used (2%, warning at 80%), ma
 t_grep '^max_rate:        auto (follows the account' "$OUT"
 t_grep 'max_rate = auto: SES allows 14.00 messages/s for this account' "$LOG"
 t_grep 'SES account view on: GetAccount every 5 s, max_rate follows the account' "$LOG"
+t_grep "region eu-west-3 from EC2 instance metadata ('region' is not set)" "$LOG"
+t_grep '^SES account:     production, sending enabled, HEALTHY (eu-west-3, as of' "$OUT"
 
 # Rotation: several GetAccount calls, each accepted by botocore's check,
 # made with at least two different temporary keys, by the same daemon.
@@ -42,6 +49,16 @@ t_nogrep 'refused' "$AWS_LOG"
 t_nogrep 'signature mismatch' "$AWS_LOG"
 kill -0 "$pid" || t_fail "the daemon is still the same process"
 t_grep 'AWS credentials renewed from EC2 instance metadata (IMDSv2): key ASIAIMDS' "$LOG"
+# Secrets in memory: the daemon is not dumpable (so /proc/PID/environ
+# belongs to root although the daemon runs as the relay user).  ASan builds leave the
+# process dumpable for the leak checker (awscreds.c), so only the plain
+# build can show it.
+if nm "$SESRELAY" | grep -q __asan_init; then
+	echo "note: ASan build: the non-dumpable check applies to the plain build only"
+else
+	t_eq "$(ps -o user= -p "$pid" | tr -d " ")" "$RELAY_USER" "the daemon runs as the relay user"
+	t_eq "$(stat -c %U /proc/$pid/environ)" root "daemon holding credentials is not dumpable"
+fi
 # Temporary credentials never reach the log or the spool.
 ! grep -rq 'imds-tok-' "$LOG" "$SPOOL" || t_fail "a session token in the log or spool"
 t_ok "no session token in log or spool"
@@ -81,7 +98,7 @@ t_aws_control '{"account": "paused"}'
 T_WAIT=20 t_wait status_has 'sending PAUSED' || { cat "$OUT"; t_fail "paused shown"; }
 st; rc=$?
 t_eq "$rc" 2 "sending paused: exit 2"
-t_grep '^SESRELAY CRITICAL - SES sending is PAUSED for this account in us-east-1 (SendingEnabled false, EnforcementStatus SHUTDOWN)' "$OUT"
+t_grep '^SESRELAY CRITICAL - SES sending is PAUSED for this account in eu-west-3 (SendingEnabled false, EnforcementStatus SHUTDOWN)' "$OUT"
 
 # Denied: one line with the IAM action; the last facts stay, the level is
 # the account's (not a relay failure).

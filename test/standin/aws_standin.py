@@ -440,8 +440,9 @@ class HttpsHandler(Handler):
 class ImdsHandler(Handler):
     def do_PUT(self):
         self.body()
-        if self.path != "/latest/api/token":
-            return self.reply(404, "", "text/plain")
+        if self.path != "/latest/api/token" or ARGS.imds_v1_only:
+            log("imds", f"PUT {self.path} -> 405 (IMDSv1 only)" if ARGS.imds_v1_only else "PUT -> 404")
+            return self.reply(405 if ARGS.imds_v1_only else 404, "", "text/plain")
         if "X-Forwarded-For" in self.headers:
             return self.reply(403, "", "text/plain")
         try:
@@ -459,7 +460,9 @@ class ImdsHandler(Handler):
 
     def do_GET(self):
         tok = self.headers.get("X-aws-ec2-metadata-token")
-        if not tok or IMDS_TOKENS.get(tok, 0) < time.time():
+        if ARGS.imds_v1_only and not tok:
+            log("imds", f"GET {self.path} without a token (IMDSv1)")
+        elif not tok or IMDS_TOKENS.get(tok, 0) < time.time():
             log("imds", f"GET {self.path} without a valid token -> 401")
             return self.reply(401, "", "text/plain")
         base = "/latest/meta-data/iam/security-credentials/"
@@ -538,6 +541,8 @@ def main():
     ap.add_argument("--stats", help="SendEmail counters (JSON), rewritten after each change")
     ap.add_argument("--rate", type=float, default=0, help="max recipients per sliding second, then 429")
     ap.add_argument("--imds-token-ttl", type=int, default=0, help="cap on IMDS token lifetimes (s)")
+    ap.add_argument("--imds-v1-only", action="store_true",
+                    help="no tokens: PUT /latest/api/token answers 405, GETs work without one")
     ARGS = ap.parse_args()
     for k in ARGS.key:
         akid, secret = k.split(":", 1)
