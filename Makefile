@@ -2,6 +2,7 @@
 #   make            build build/sesrelay and build/sendmail (the light intake binary)
 #   make check      unit tests + integration tests, plain and under ASan+UBSan
 #   make demo       end-to-end demo against the local SES stand-in
+#                   (TRANSPORT=api: through the SES API with IMDSv2 role credentials)
 #   make bench      benchmarks (not tests)
 #   make fuzz       libFuzzer targets (clang) in build-fuzz/fuzz/; make fuzz-run
 #                   FUZZ_SECONDS=N runs each for N seconds (test/fuzz/README.md)
@@ -103,12 +104,13 @@ check:
 demo:
 	./test/deps.sh
 	$(MAKE) all
-	./test/demo.sh $(BUILD)
+	TRANSPORT=$(TRANSPORT) ./test/demo.sh $(BUILD)
 
 bench:
 	./test/deps.sh
 	$(MAKE) all
 	./bench/run.sh $(BUILD)
+	./bench/api.sh $(BUILD)
 
 lint:
 	mandoc -Tlint -W warning man/*.[0-9]

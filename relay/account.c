@@ -39,7 +39,7 @@ account_api_enabled(const struct config *cf)
 	if (strcmp(cf->aws_api, "no") == 0)
 		return 0;
 	if (cf->access_key_id[0] || cf->max_rate_auto || cf->ses_endpoint[0] ||
-	    cf->aws_profile[0])
+	    cf->aws_profile[0] || strcmp(cf->transport, "api") == 0)
 		return 1;
 	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (getenv(hints[i]) && *getenv(hints[i]))

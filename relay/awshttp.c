@@ -52,6 +52,9 @@ awshttp_fail_name(enum awshttp_fail f)
 	case AWSHTTP_TIMEOUT:	return "timed out";
 	case AWSHTTP_TOO_BIG:	return "reply too large";
 	case AWSHTTP_SIGN:	return "signing failed";
+	case AWSHTTP_RESET:	return "connection broke";
+	case AWSHTTP_ABORTED:	return "aborted";
+	case AWSHTTP_READ:	return "local read error";
 	case AWSHTTP_OTHER:	break;
 	}
 	return "transfer failed";
@@ -73,6 +76,12 @@ map_curl(CURLcode cc)
 	case CURLE_SSL_CERTPROBLEM:	return AWSHTTP_TLS;
 	case CURLE_OPERATION_TIMEDOUT:	return AWSHTTP_TIMEOUT;
 	case CURLE_WRITE_ERROR:		return AWSHTTP_TOO_BIG;	/* only our cap refuses */
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:	return AWSHTTP_RESET;
+	case CURLE_ABORTED_BY_CALLBACK:	return AWSHTTP_ABORTED;
+	case CURLE_READ_ERROR:		return AWSHTTP_READ;
 	default:			return AWSHTTP_OTHER;
 	}
 }
@@ -186,7 +195,8 @@ build_headers(const struct awshttp_request *req, const char *authority,
 	}
 	if (req->sign != NULL) {
 		struct sigv4_request sr = { req->method, path, query, h, n, req->body,
-		    req->body ? req->bodylen : 0, 0 };
+		    req->body ? req->bodylen : 0, 0,
+		    req->stream ? req->stream->sha256 : NULL };
 		struct sigv4_scope sc = { req->sign->access_key_id,
 		    req->sign->secret_access_key, req->sign->region, req->sign->service, date };
 
@@ -206,12 +216,46 @@ build_headers(const struct awshttp_request *req, const char *authority,
 	return rc;
 }
 
+/* A streamed body: count what is handed out, so that a short read fails
+ * the request instead of hanging on the promised Content-Length. */
+struct streamed {
+	const struct awshttp_stream *s;
+	size_t	 given;
+};
+
+static size_t
+on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct streamed *st = arg;
+	size_t n = st->s->read(buf, size, nitems, st->s->arg);
+
+	st->given += n;
+	if (n == 0 && st->given < st->s->len)
+		return CURL_READFUNC_ABORT;
+	return n;
+}
+
+static int
+on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	volatile int *abort_flag = arg;
+
+	(void)a; (void)b; (void)c; (void)d;
+	return abort_flag != NULL && *abort_flag;
+}
+
 static void
-set_method(CURL *h, const struct awshttp_request *req)
+set_method(CURL *h, const struct awshttp_request *req, struct streamed *st)
 {
 	if (strcmp(req->method, "GET") == 0)
 		return;
-	if (req->body != NULL) {
+	if (req->stream != NULL) {
+		st->s = req->stream;
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, st);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->stream->len);
+	} else if (req->body != NULL) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->bodylen);
 	} else {
@@ -222,11 +266,59 @@ set_method(CURL *h, const struct awshttp_request *req)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 }
 
+struct awshttp_conn {
+	CURL	*h;
+	double	 last_used;
+};
+
+static void
+set_timeouts(CURL *h, const struct awshttp_request *req)
+{
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, conf.connect_timeout_ms);
+	if (req->stall_s > 0) {
+		/* Large uploads: no whole-request limit, but a stall in either
+		 * direction (also waiting for the reply) ends the request. */
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1000L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->stall_s);
+	} else
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+		    req->timeout_ms > 0 ? req->timeout_ms : 10000L);
+	if (req->abort != NULL) {
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, req->abort);
+	}
+}
+
+/* After the transfer: what the caller needs besides status and body. */
+static void
+note_transfer(CURL *h, const struct awshttp_request *req, struct awshttp_response *resp)
+{
+	curl_off_t up = 0;
+	long nconn = 1, port = 0;
+	char *ip = NULL;
+
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
+	curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
+	curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip);
+	curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
+	resp->reused = nconn == 0;
+	if (req->stream != NULL)
+		resp->body_sent = up >= (curl_off_t)req->stream->len;
+	else
+		resp->body_sent = up >= (curl_off_t)(req->body ? req->bodylen : 0);
+	if (ip != NULL && *ip)
+		snprintf(resp->peer, sizeof(resp->peer), strchr(ip, ':') ? "[%s]:%ld" :
+		    "%s:%ld", ip, port);
+}
+
 enum awshttp_fail
-awshttp_do(const struct awshttp_request *req, struct awshttp_response *resp)
+awshttp_do_on(struct awshttp_conn *c, const struct awshttp_request *req,
+    struct awshttp_response *resp)
 {
 	char *authority = NULL, *path = NULL, *query = NULL, errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
+	struct streamed st = { NULL, 0 };
 	CURLcode cc;
 	CURL *h;
 
@@ -242,13 +334,18 @@ awshttp_do(const struct awshttp_request *req, struct awshttp_response *resp)
 		snprintf(resp->detail, sizeof(resp->detail), "SigV4 signing failed");
 		goto out;
 	}
-	if ((h = curl_easy_init()) == NULL)
+	if (c != NULL && c->h != NULL) {
+		h = c->h;
+		curl_easy_reset(h);	/* options only: the connection stays */
+	} else if ((h = curl_easy_init()) == NULL)
 		fatalx(EXIT_TEMPFAIL, "curl_easy_init");
 	errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	set_method(h, req);
+	set_method(h, req, &st);
+	if (c != NULL)
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (conf.ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, conf.ca_file);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -256,8 +353,7 @@ awshttp_do(const struct awshttp_request *req, struct awshttp_response *resp)
 	if (req->direct)
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, conf.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 10000L);
+	set_timeouts(h, req);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -265,13 +361,18 @@ awshttp_do(const struct awshttp_request *req, struct awshttp_response *resp)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	cc = curl_easy_perform(h);
 	resp->fail = map_curl(cc);
+	note_transfer(h, req, resp);
 	if (resp->fail == AWSHTTP_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	else
 		snprintf(resp->detail, sizeof(resp->detail), "%.60s: %s (%.160s)",
 		    authority, awshttp_fail_name(resp->fail),
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
-	curl_easy_cleanup(h);
+	if (c != NULL) {
+		c->h = h;
+		c->last_used = now_sec();
+	} else
+		curl_easy_cleanup(h);
 out:
 	/* The list held the session token and the signature: wipe it. */
 	for (struct curl_slist *s = hdrs; s; s = s->next)
@@ -281,6 +382,37 @@ out:
 	free(path);
 	free(query);
 	return resp->fail;
+}
+
+enum awshttp_fail
+awshttp_do(const struct awshttp_request *req, struct awshttp_response *resp)
+{
+	return awshttp_do_on(NULL, req, resp);
+}
+
+struct awshttp_conn *
+awshttp_conn_new(void)
+{
+	struct awshttp_conn *c = xcalloc(1, sizeof(*c));
+
+	c->last_used = now_sec();
+	return c;
+}
+
+double
+awshttp_conn_idle(const struct awshttp_conn *c)
+{
+	return c->h == NULL ? 0 : now_sec() - c->last_used;
+}
+
+void
+awshttp_conn_free(struct awshttp_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->h != NULL)
+		curl_easy_cleanup(c->h);
+	free(c);
 }
 
 void

@@ -22,6 +22,9 @@ enum awshttp_fail {
 	AWSHTTP_TOO_BIG,	/* reply body over the limit */
 	AWSHTTP_SIGN,		/* signing failed (OpenSSL) */
 	AWSHTTP_OTHER,
+	AWSHTTP_RESET,		/* the connection broke (send or receive) */
+	AWSHTTP_ABORTED,	/* the caller's abort flag was set */
+	AWSHTTP_READ,		/* the streamed body could not be read */
 };
 
 /* Credentials for SigV4; NULL in awshttp_request = send unsigned. */
@@ -33,6 +36,17 @@ struct awshttp_signer {
 	const char	*service;	/* "ses", "sts" */
 };
 
+/* A body handed over in pieces (a message streamed from the spool): its
+ * length and hex SHA-256 must be known before the request starts, since
+ * SigV4 signs the hash.  `read` is a libcurl-style READFUNCTION; returning
+ * fewer bytes in all than `len` fails the request (AWSHTTP_READ). */
+struct awshttp_stream {
+	size_t	(*read)(char *buf, size_t size, size_t nitems, void *arg);
+	void	*arg;
+	size_t	 len;
+	const char *sha256;
+};
+
 struct awshttp_request {
 	const char	*method;	/* "GET", "POST", "PUT" */
 	const char	*url;		/* path and query already percent-encoded */
@@ -42,6 +56,10 @@ struct awshttp_request {
 	const struct awshttp_signer *sign;
 	int		 direct;	/* never through a proxy (link-local metadata) */
 	long		 timeout_ms;	/* whole request; 0 = 10 s */
+	const struct awshttp_stream *stream;	/* a streamed body instead of `body` */
+	long		 stall_s;	/* >0: no whole-request timeout; fail when
+					   under 1 kB/s for this many seconds */
+	volatile int	*abort;		/* non-NULL: set it to end the request */
 };
 
 struct awshttp_response {
@@ -52,6 +70,9 @@ struct awshttp_response {
 	char		 error_type[128];	/* X-Amzn-ErrorType header, "" if none */
 	char		 request_id[96];	/* x-amzn-RequestId */
 	char		 detail[256];	/* for a log line: what failed, in words */
+	int		 body_sent;	/* the whole request body went out */
+	int		 reused;	/* ran on a connection kept from before */
+	char		 peer[64];	/* "ip:port" of the server, "" if unknown */
 };
 
 /* Settings shared by every request of a process (set once at start). */
@@ -65,6 +86,18 @@ void	awshttp_configure(const struct awshttp_conf *conf);
 enum awshttp_fail awshttp_do(const struct awshttp_request *req,
 	    struct awshttp_response *resp);
 void	awshttp_response_free(struct awshttp_response *resp);
+
+/* A kept-alive connection for a series of requests to one endpoint (one
+ * per thread: not shared).  HTTP/1.1, one request at a time. */
+struct awshttp_conn;
+struct awshttp_conn *awshttp_conn_new(void);
+/* awshttp_do on c's connection, opening it when needed. */
+enum awshttp_fail awshttp_do_on(struct awshttp_conn *c,
+	    const struct awshttp_request *req, struct awshttp_response *resp);
+/* Seconds since c's last request ended (for closing idle connections). */
+double	awshttp_conn_idle(const struct awshttp_conn *c);
+/* Close the connection and free c (NULL is fine). */
+void	awshttp_conn_free(struct awshttp_conn *c);
 
 /* A short name for a failure ("connection refused", "TLS"). */
 const char *awshttp_fail_name(enum awshttp_fail f);

@@ -126,6 +126,61 @@ awsjson_set_bool(struct awsjson *j, const char *key, int v)
 	json_object_set_new(J(j), key, json_boolean(v));
 }
 
+/* The object or array that holds the last part of `path` (created as
+ * objects), and that last part in *last (pointing into *copy). */
+static json_t *
+parent_of(struct awsjson *root, const char *path, char **copy, const char **last)
+{
+	json_t *n = J(root), *next;
+	char *p, *dot;
+
+	*copy = xstrdup(path);
+	for (p = *copy; (dot = strchr(p, '.')) != NULL; p = dot + 1) {
+		*dot = '\0';
+		if (!json_is_object(n))
+			return NULL;
+		if ((next = json_object_get(n, p)) == NULL) {
+			next = json_object();
+			json_object_set_new(n, p, next);
+		}
+		n = next;
+	}
+	*last = p;
+	return json_is_object(n) ? n : NULL;
+}
+
+int
+awsjson_set_path(struct awsjson *j, const char *path, const char *v)
+{
+	char *copy;
+	const char *last;
+	json_t *p = parent_of(j, path, &copy, &last), *str = json_string(v);
+	int rc = p != NULL && str != NULL ? json_object_set_new(p, last, str) : -1;
+
+	if (rc == -1 && p == NULL)
+		json_decref(str);
+	free(copy);
+	return rc;
+}
+
+int
+awsjson_append(struct awsjson *j, const char *path, const char *v)
+{
+	char *copy;
+	const char *last;
+	json_t *p = parent_of(j, path, &copy, &last), *a = NULL, *str;
+	int rc = -1;
+
+	if (p != NULL && (a = json_object_get(p, last)) == NULL) {
+		a = json_array();
+		json_object_set_new(p, last, a);
+	}
+	if (json_is_array(a) && (str = json_string(v)) != NULL)
+		rc = json_array_append_new(a, str);
+	free(copy);
+	return rc;
+}
+
 char *
 awsjson_dump(const struct awsjson *j)
 {

@@ -33,7 +33,13 @@ void	awsjson_set_string(struct awsjson *j, const char *key, const char *v);
 void	awsjson_set_number(struct awsjson *j, const char *key, double v);
 void	awsjson_set_bool(struct awsjson *j, const char *key, int v);
 
-/* Compact text, malloc'd. */
+/* A string at a dotted path ("Content.Raw.Data"), creating the objects
+ * on the way; awsjson_append adds one to the array there (created when
+ * missing).  -1 when v is not valid UTF-8 or the path runs into a value. */
+int	awsjson_set_path(struct awsjson *j, const char *path, const char *v);
+int	awsjson_append(struct awsjson *j, const char *path, const char *v);
+
+/* Compact text (keys in the order they were set), malloc'd. */
 char	*awsjson_dump(const struct awsjson *j);
 /* One JSON string literal (quoted, escaped, valid UTF-8) to f. */
 void	awsjson_print_string(FILE *f, const char *s);

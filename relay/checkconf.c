@@ -91,6 +91,41 @@ check_aliases(const struct config *cf)
 	newaliases_free(&c);
 }
 
+/* transport = "api": the API key's secret file (when keys are configured;
+ * otherwise the chain is looked up at run time) and what goes unused. */
+static int
+check_api(const struct config *cf)
+{
+	static const char pre[] = "https://email.", suf[] = ".amazonaws.com";
+	const char *e = cf->ses_endpoint;
+	size_t el = strlen(e), pl = sizeof(pre) - 1, sl = sizeof(suf) - 1;
+	char err[512], *secret, *r;
+
+	if (cf->secret_access_key_file[0] != '\0') {
+		if ((secret = config_read_secret(cf->secret_access_key_file,
+		    "secret_access_key_file", err, sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: %s\n", cf->path, err);
+			return -1;
+		}
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	if (cf->password[0] != '\0' || cf->password_file[0] != '\0')
+		warn(cf, "transport = \"api\": 'password'/'password_file' are not used "
+		    "(SMTP only)%s%s", "", "");
+	while (el > 0 && e[el - 1] == '/')
+		el--;
+	if (el > pl + sl && strncasecmp(e, pre, pl) == 0 &&
+	    strncasecmp(e + el - sl, suf, sl) == 0) {
+		r = xasprintf("%.*s", (int)(el - pl - sl), e + pl);
+		if (strcasecmp(r, cf->region) != 0)
+			warn(cf, "'ses_endpoint' is in %s but 'region' is %s: requests are "
+			    "signed for 'region' and SES refuses them", r, cf->region);
+		free(r);
+	}
+	return 0;
+}
+
 int
 cmd_check_config(int argc, char **argv, struct config *cf)
 {
@@ -102,6 +137,11 @@ cmd_check_config(int argc, char **argv, struct config *cf)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_CONFIG;
 	}
+	if (strcmp(cf->transport, "api") == 0) {
+		if (check_api(cf) == -1)
+			return EXIT_CONFIG;
+		goto done;
+	}
 	if ((pw = sespass_for_config(cf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", cf->path, err);
 		return EXIT_CONFIG;
@@ -109,6 +149,7 @@ cmd_check_config(int argc, char **argv, struct config *cf)
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
 	check_combinations(cf);
+done:
 	check_aliases(cf);
 	if (nwarn)
 		printf("%s: ok, with %d warning%s\n", cf->path, nwarn, nwarn > 1 ? "s" : "");

@@ -90,8 +90,8 @@ reply_action_name(enum reply_action a)
 
 /* "not verified ... failed the check in region R: a, b": is one of the
  * listed identities our sender (address or domain)? */
-static int
-names_sender(const char *text, const char *sender)
+int
+classify_names_sender(const char *text, const char *sender)
 {
 	const char *list = strstr(text, "check in region");
 	const char *dom = sender ? strrchr(sender, '@') : NULL;
@@ -141,7 +141,7 @@ classify_reply(int code, const char *text, const char *sender, int after_dot,
 		return;
 	}
 	if (code == 554 && strcasestr(text, "not verified") != NULL) {
-		int ours = names_sender(text, sender);
+		int ours = classify_names_sender(text, sender);
 
 		out->action = ours ? ACT_HOLD : ACT_FAIL;
 		out->sender_scoped = ours;

@@ -38,6 +38,10 @@ void	classify_reply(int code, const char *text, const char *sender,
 void	classify_transport(int cc, const char *errtext, int after_dot, int reused,
 	    struct reply_class *out);
 const char *reply_action_name(enum reply_action a);
+/* SES's "not verified ... failed the check in region R: a, b": 1 when one
+ * of the listed identities is `sender` or its domain (same words on the
+ * SMTP interface and in the API's MessageRejected). */
+int	classify_names_sender(const char *text, const char *sender);
 /* The hint for a reply, as classify_reply gives it (NULL if none); for
  * `queue show`, which has only the stored reply text. */
 const char *classify_hint(const char *reply, const char *sender);

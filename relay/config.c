@@ -93,6 +93,7 @@ static const struct key keys[] = {
 	{ "quota_warn_percent",	K_INT,	O(quota_warn_percent), NULL, 80, 1, 100 },
 	{ "account_refresh",	K_INT,	O(account_refresh), NULL, 3600, 5, 86400 },
 	{ "aws_api",		K_STR,	O(aws_api), "auto", 0, 0, 0 },
+	{ "transport",		K_STR,	O(transport), "smtp", 0, 0, 0 },
 };
 #undef O
 
@@ -418,6 +419,15 @@ validate(struct config *cf, const char *file, char *err, size_t errlen)
 		adderr(err, errlen, "%s: 'aws_api' must be \"auto\", \"yes\" or \"no\"", file);
 		bad++;
 	}
+	if (strcmp(cf->transport, "smtp") != 0 && strcmp(cf->transport, "api") != 0) {
+		adderr(err, errlen, "%s: 'transport' must be \"smtp\" or \"api\"", file);
+		bad++;
+	}
+	if (strcmp(cf->transport, "api") == 0 && strcmp(cf->aws_api, "no") == 0) {
+		adderr(err, errlen, "%s: 'transport = \"api\"' needs the SES API: remove "
+		    "'aws_api = \"no\"'", file);
+		bad++;
+	}
 	if ((cf->access_key_id[0] == '\0') != (cf->secret_access_key_file[0] == '\0')) {
 		adderr(err, errlen, "%s: set both 'access_key_id' and "
 		    "'secret_access_key_file', or neither", file);
@@ -480,6 +490,10 @@ int
 config_check_delivery(const struct config *cf, char *err, size_t errlen)
 {
 	err[0] = '\0';
+	/* The API transport takes its credentials from the AWS chain, which
+	 * may be a role: nothing to require in the file. */
+	if (strcmp(cf->transport, "api") == 0)
+		return 0;
 	if (cf->username[0] == '\0')
 		adderr(err, errlen, "%s: 'username' is missing: set it to the SMTP user "
 		    "name (the IAM access key id, AKIA...)", cf->path);

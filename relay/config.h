@@ -89,6 +89,7 @@ struct config {
 	int	 max_rate_auto;		/* max_rate = "auto": the account's MaxSendRate */
 	int	 max_rate_set;		/* max_rate given as a number in the file */
 	char	*aws_api;		/* "auto" | "yes" | "no": use the SES API */
+	char	*transport;		/* "smtp" | "api": how the daemon delivers */
 	int	 region_set;		/* 'region' given in the file */
 	int	 host_set;		/* 'host' given in the file */
 };

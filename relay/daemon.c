@@ -28,7 +28,9 @@
 #include "log.h"
 #include "privdrop.h"
 #include "runner.h"
+#include "sesapi.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 static int
@@ -118,7 +120,16 @@ run(struct config *cf, int once)
 	 * workers wait on the network, not on malloc's lock. */
 	mallopt(M_ARENA_MAX, 1);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!once)
+	/* The AWS HTTP client's settings, once, before any thread uses it
+	 * (the account view, the API transport's workers). */
+	sesapi_client_setup(cf);
+	if (!once && transport_is_api(cf)) {
+		char *url = sesapi_endpoint_url(cf);
+
+		log_info("daemon started: spool %s, transport api %s, %d connection(s), "
+		    "max_rate %.1f/s", cf->spool_dir, url, cf->connections, cf->max_rate);
+		free(url);
+	} else if (!once)
 		log_info("daemon started: spool %s, relay %s:%d, %d connection(s), "
 		    "max_rate %.1f/s", cf->spool_dir, cf->host, cf->port, cf->connections,
 		    cf->max_rate);

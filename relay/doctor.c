@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "doctor_api.h"
 #include "doctor_aws.h"
 #include "doctor_events.h"
 #include "doctor_dns.h"
@@ -74,6 +75,10 @@ check_config(const struct config *cf, char **password)
 		}
 		return;
 	}
+	if (strcmp(cf->transport, "api") == 0) {	/* no SMTP keys to check */
+		step(0, NULL, "configuration %s parses", cf->path);
+		return;
+	}
 	step(0, NULL, "configuration %s parses and names user, password, host %s:%d",
 	    cf->path, cf->host, cf->port);
 	if ((r = checkconf_host_region(cf->host)) != NULL && strcmp(r, cf->region) != 0)
@@ -115,6 +120,13 @@ check_aliases(const struct config *cf)
 		    c.names, c.names == 1 ? "" : "s", *cf->default_recipient ?
 		    "; others go to " : "", cf->default_recipient);
 	newaliases_free(&c);
+}
+
+/* doctor_api.c reports through this. */
+static void
+step_text(int level, const char *fix, const char *text)
+{
+	step(level, fix, "%s", text);
 }
 
 static void
@@ -517,7 +529,9 @@ cmd_doctor(int argc, char **argv, struct config *cf)
 	check_aliases(cf);
 	check_spool(cf);
 	check_daemon(cf);
-	if (resolve(cf, &ai) == 0) {
+	if (strcmp(cf->transport, "api") == 0)
+		doctor_api_path(cf, step_text);
+	else if (resolve(cf, &ai) == 0) {
 		check_ports(cf, ai, ports);
 		if (password != NULL)
 			check_tls_auth(cf, password);

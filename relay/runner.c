@@ -30,6 +30,7 @@
 #include "runner.h"
 #include "runner_int.h"
 #include "sespass.h"
+#include "transport.h"
 #include "util.h"
 
 #define RESCAN_EVERY 300.0	/* safety net besides inotify */
@@ -332,9 +333,9 @@ dispatch(struct runner *r)
 	}
 	if (r->stopping || now < r->paused_until || r->pool_restart)
 		return;
-	if (r->held && (now < r->next_probe || r->probe_out || smtp_pool_busy(r->pool)))
+	if (r->held && (now < r->next_probe || r->probe_out || transport_busy(r->pool)))
 		return;
-	if ((want = smtp_pool_idle(r->pool)) <= 0)
+	if ((want = transport_idle(r->pool)) <= 0)
 		return;
 	if (want > DISPATCH_BATCH)
 		want = DISPATCH_BATCH;
@@ -373,6 +374,9 @@ static void
 load_password(struct runner *r)
 {
 	free(r->password);
+	r->password = NULL;
+	if (transport_is_api(r->cf))	/* credentials come from the AWS chain */
+		return;
 	r->password = sespass_for_config(r->cf, r->password_err, sizeof(r->password_err));
 	if (r->password == NULL)
 		runner_hold(r, "config", r->password_err, "fix the secret, then reload "
@@ -417,7 +421,7 @@ handle_signals(struct runner *r)
 		case SIGINT:
 			if (!r->stopping)
 				log_info("stopping: finishing %d transfer(s) in flight",
-				    smtp_pool_busy(r->pool));
+				    transport_busy(r->pool));
 			r->stopping = 1;
 			r->stop_deadline = now_sec() + STOP_GRACE;
 			break;
@@ -446,7 +450,7 @@ next_wakeup(struct runner *r)
 	/* Due messages matter only when a worker is free: otherwise the end
 	 * of a transfer (the wake pipe) is what wakes us, not a busy loop. */
 	if (!r->held && r->paused_until <= now && !r->pool_restart &&
-	    smtp_pool_idle(r->pool) > 0)
+	    transport_idle(r->pool) > 0)
 		for (i = 0; i < r->nq; i++)
 			if (r->q[i].due < t)
 				t = r->q[i].due;
@@ -506,7 +510,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	r.qs.nsender_holds = 0;
 	ratelimit_init(&r.rl, cf->max_rate, now_sec());
 	load_password(&r);
-	r.pool = smtp_pool_start(cf, r.password ? r.password : "", r.wake[1]);
+	r.pool = transport_start(cf, r.password ? r.password : "", r.wake[1]);
 	scan_all(&r);
 	r.qs_dirty = 1;
 	for (;;) {
@@ -518,9 +522,9 @@ runner_run(struct config *cf, int once, int sigfd)
 			scan_maildrop(&r);
 		if (now_sec() >= r.next_rescan)
 			scan_all(&r);
-		if (r.pool_restart && smtp_pool_busy(r.pool) == 0) {
-			smtp_pool_stop(r.pool);
-			r.pool = smtp_pool_start(r.cf, r.password ? r.password : "", r.wake[1]);
+		if (r.pool_restart && transport_busy(r.pool) == 0) {
+			transport_stop(r.pool);
+			r.pool = transport_start(r.cf, r.password ? r.password : "", r.wake[1]);
 			r.pool_restart = 0;
 		}
 		if ((nr = account_rate_take()) > 0)	/* max_rate = auto */
@@ -536,7 +540,7 @@ runner_run(struct config *cf, int once, int sigfd)
 		if (r.qs_dirty)
 			save_status(&r);
 		r.metrics_due = metrics_tick(cf, &r.sp, &r.counts, now_sec(), r.metrics_due, 0);
-		if (r.stopping && smtp_pool_busy(r.pool) == 0 && r.active == NULL)
+		if (r.stopping && transport_busy(r.pool) == 0 && r.active == NULL)
 			break;
 		if (r.once && nothing_left_now(&r))
 			break;
@@ -557,12 +561,12 @@ runner_run(struct config *cf, int once, int sigfd)
 		if (pfd[2].revents & POLLIN)
 			while (read(r.wake[0], buf, sizeof(buf)) > 0)
 				;
-		while ((j = smtp_take_done(r.pool)) != NULL)
+		while ((j = transport_take_done(r.pool)) != NULL)
 			runner_msg_result(&r, j->owner);
 		if (r.stopping && now_sec() >= r.stop_deadline)
-			smtp_pool_abort(r.pool);
+			transport_abort(r.pool);
 	}
-	smtp_pool_stop(r.pool);
+	transport_stop(r.pool);
 	while (r.active != NULL)	/* aborted transfers: still pending */
 		runner_msg_finish(&r, r.active);
 	if (r.unsynced)

@@ -64,7 +64,7 @@ struct active {
 struct runner {
 	struct config	*cf;
 	struct spool	 sp;
-	struct smtp_pool *pool;
+	struct transport *pool;	/* transport.h: SMTP or API */
 	char		*password;
 	char		 password_err[512];
 	int		 wake[2];

@@ -26,6 +26,7 @@
 #include "runner_int.h"
 #include "smtp.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 /* ---- results --------------------------------------------------------------- */
@@ -313,17 +314,13 @@ runner_msg_result(struct runner *r, struct txn *t)
 	double now = now_sec();
 	size_t k;
 
-	if (j->cc == 0 || (j->code >= 400 && j->code < 600))
-		classify_reply(j->cc == 0 ? 250 : (int)j->code, j->reply + 3, a->wire_from,
-		    j->after_dot, &c);
-	else
-		classify_transport(j->cc, j->reply, j->after_dot, j->reused, &c);
+	transport_classify(r->pool, j, a->wire_from, &c);
 	if (c.action == ACT_RETRY_NOW && !t->retried_now) {
 		/* The reused connection had died: no DATA was accepted. */
 		t->retried_now = 1;
 		smtp_job_free_results(j);
 		msgstream_rewind(j->ms);
-		smtp_submit(r->pool, j);
+		transport_submit(r->pool, j);
 		return;
 	}
 	if (c.action == ACT_THROTTLE) {
@@ -422,7 +419,7 @@ runner_msg_feed(struct runner *r, struct active *a)
 		return 0;
 	}
 	while (!a->stop && !r->stopping && a->next_wire < a->nwire &&
-	    a->out < max_in_flight(r, a) && !r->pool_restart && smtp_pool_idle(r->pool) > 0 &&
+	    a->out < max_in_flight(r, a) && !r->pool_restart && transport_idle(r->pool) > 0 &&
 	    now_sec() >= r->paused_until && !(r->held && (!a->probe || a->out > 0))) {
 		size_t n = txn_size(a);
 		double now = now_sec(), wait;
@@ -460,7 +457,7 @@ runner_msg_feed(struct runner *r, struct active *a)
 		}
 		a->next_wire += n;
 		a->out++;
-		smtp_submit(r->pool, &t->job);
+		transport_submit(r->pool, &t->job);
 	}
 	return 0;
 }

@@ -30,17 +30,24 @@ sesapi_client_setup(const struct config *cf)
 	awshttp_configure(&c);
 }
 
+char *
+sesapi_endpoint_url(const struct config *cf)
+{
+	char *url = cf->ses_endpoint[0] ? xstrdup(cf->ses_endpoint) :
+	    xasprintf("https://email.%s.amazonaws.com", cf->region);
+	size_t n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	return url;
+}
+
 struct sesapi *
 sesapi_new(const struct config *cf, struct awscreds_chain *creds)
 {
 	struct sesapi *api = xcalloc(1, sizeof(*api));
-	size_t n;
 
-	api->endpoint = cf->ses_endpoint[0] ? xstrdup(cf->ses_endpoint) :
-	    xasprintf("https://email.%s.amazonaws.com", cf->region);
-	n = strlen(api->endpoint);
-	while (n > 0 && api->endpoint[n - 1] == '/')
-		api->endpoint[--n] = '\0';
+	api->endpoint = sesapi_endpoint_url(cf);
 	api->region = xstrdup(cf->region);
 	api->creds = creds;
 	return api;
@@ -100,8 +107,8 @@ static const struct {
 
 /* Code: X-Amzn-ErrorType, else body code/Code/__type; cut at ':', keep
  * what follows the last '#'. */
-static void
-classify(const struct awshttp_response *r, struct ses_error *e)
+void
+sesapi_parse_error(const struct awshttp_response *r, struct ses_error *e)
 {
 	struct awsjson *j = r->body ? awsjson_parse(r->body, r->len) : NULL;
 	const char *c = r->error_type[0] ? r->error_type : NULL, *m, *h;
@@ -169,7 +176,7 @@ get(struct sesapi *api, const char *path, const char *action,
 		}
 		if (r->status == 200)
 			break;
-		classify(r, e);
+		sesapi_parse_error(r, e);
 		/* Temporary credentials that expired early: fetch new ones once. */
 		if (!temporary || attempt > 0 || (strcmp(e->code, "ExpiredToken") != 0 &&
 		    strcmp(e->code, "ExpiredTokenException") != 0))

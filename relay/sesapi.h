@@ -73,6 +73,14 @@ int	sesapi_get_account(struct sesapi *api, struct ses_account *out,
 int	sesapi_get_identity(struct sesapi *api, const char *identity,
 	    struct ses_identity *out, struct ses_error *err);
 
+/* The SES v2 endpoint URL for cf (ses_endpoint, else the region's),
+ * without a trailing '/'.  malloc'd. */
+char	*sesapi_endpoint_url(const struct config *cf);
+
+struct awshttp_response;
+/* Read an AWS error reply (status >= 300) into e: code, message, status. */
+void	sesapi_parse_error(const struct awshttp_response *r, struct ses_error *e);
+
 /* "access denied", "throttled", ... */
 const char *ses_status_name(enum ses_status s);
 /* One line for the operator: what happened and what to do. */

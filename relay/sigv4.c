@@ -45,6 +45,45 @@ sigv4_sha256_hex(const void *data, size_t len, char out[65])
 	return 0;
 }
 
+struct sigv4_sha256 {
+	EVP_MD_CTX	*ctx;
+	int		 bad;
+};
+
+struct sigv4_sha256 *
+sigv4_sha256_new(void)
+{
+	struct sigv4_sha256 *h = xcalloc(1, sizeof(*h));
+
+	if ((h->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+		h->bad = 1;
+	return h;
+}
+
+void
+sigv4_sha256_update(struct sigv4_sha256 *h, const void *data, size_t len)
+{
+	if (!h->bad && EVP_DigestUpdate(h->ctx, data, len) != 1)
+		h->bad = 1;
+}
+
+int
+sigv4_sha256_finish(struct sigv4_sha256 *h, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	int rc = -1;
+
+	if (!h->bad && EVP_DigestFinal_ex(h->ctx, md, &n) == 1 && n == 32) {
+		hex(md, 32, out);
+		rc = 0;
+	}
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+	return rc;
+}
+
 static int
 hmac(const void *key, size_t keylen, const char *msg, unsigned char out[32])
 {
@@ -275,8 +314,10 @@ build_canonical_request(const struct sigv4_request *req, char **signed_headers)
 	size_t len = 0;
 	FILE *f;
 
-	if (sigv4_sha256_hex(req->body ? req->body : "", req->body ? req->bodylen : 0,
-	    hash) == -1)
+	if (req->payload_hash != NULL)
+		snprintf(hash, sizeof(hash), "%s", req->payload_hash);
+	else if (sigv4_sha256_hex(req->body ? req->body : "",
+	    req->body ? req->bodylen : 0, hash) == -1)
 		return NULL;
 	if ((f = open_memstream(&out, &len)) == NULL)
 		fatal(EXIT_TEMPFAIL, "open_memstream");

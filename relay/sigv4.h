@@ -27,6 +27,8 @@ struct sigv4_request {
 	const void	*body;
 	size_t		 bodylen;
 	int		 no_normalize;	/* S3 only: keep "//" and "..", encode once */
+	/* Hex SHA-256 of a body streamed later (not in `body`), or NULL. */
+	const char	*payload_hash;
 };
 
 struct sigv4_scope {
@@ -56,6 +58,13 @@ void	sigv4_amz_date(time_t t, char out[17]);
 
 /* Lower-case hex SHA-256 of data into out[65]. 0 or -1 (OpenSSL). */
 int	sigv4_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* SHA-256 over data given in pieces (a body streamed from disk). */
+struct sigv4_sha256;
+struct sigv4_sha256 *sigv4_sha256_new(void);
+void	sigv4_sha256_update(struct sigv4_sha256 *h, const void *data, size_t len);
+/* Lower-case hex digest into out[65] and free h.  0 or -1 (OpenSSL). */
+int	sigv4_sha256_finish(struct sigv4_sha256 *h, char out[65]);
 
 /* Percent-encode every byte but A-Z a-z 0-9 - . _ ~ (and '/' when
  * keep_slash): the UriEncode of SigV4, also right for SES v2 path labels

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -90,7 +91,7 @@ smtp_reply_id(const char *reply)
 {
 	const char *p = reply + (strlen(reply) > 4 ? 4 : strlen(reply));
 
-	if (strncmp(p, "Ok ", 3) == 0)
+	if (strncasecmp(p, "Ok ", 3) == 0)
 		p += 3;
 	return xstrndup(p, strcspn(p, " "));
 }

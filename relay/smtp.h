@@ -29,6 +29,10 @@ struct smtp_job {
 	int	 after_dot;		/* the whole message was sent */
 	int	 reused;		/* ran on a connection used before */
 	char	 relay[320];		/* host[ip]:port */
+	/* filled by the API transport (api_pool.c), which also fills cc (0 =
+	 * sent), code (HTTP status), reply, after_dot (the whole request was
+	 * sent), reused and relay */
+	int	 api_status;		/* enum ses_send_status */
 	struct smtp_job *next;
 };
 
@@ -46,8 +50,8 @@ void	smtp_pool_abort(struct smtp_pool *p);
 void	smtp_pool_stop(struct smtp_pool *p);
 void	smtp_job_free_results(struct smtp_job *job);
 
-/* The SES message id in a "250 Ok <id>" reply (malloc'd), or the text
- * after the code for other servers. */
+/* The SES message id in a "250 Ok <id>" reply (malloc'd; also the API
+ * transport's "200 OK <id>"), or the text after the code for other servers. */
 char	*smtp_reply_id(const char *reply);
 
 #endif

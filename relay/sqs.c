@@ -154,8 +154,9 @@ call(struct sqs *q, const char *action, const char *body, long timeout_ms,
 	snprintf(target, sizeof(target), "X-Amz-Target: AmazonSQS.%s", action);
 	/* A refused signature may be an expired token: fetch anew once. */
 	for (attempt = 0; attempt < 2; attempt++) {
-		struct awshttp_request req = { "POST", q->endpoint, headers, body,
-		    strlen(body), &sg, 0, timeout_ms };
+		struct awshttp_request req = { .method = "POST", .url = q->endpoint,
+		    .headers = headers, .body = body, .bodylen = strlen(body), .sign = &sg,
+		    .timeout_ms = timeout_ms };
 
 		if (awscreds_get(q->creds, attempt, &c, err, sizeof(err)) != CREDS_OK) {
 			e->status = SQS_NO_CREDENTIALS;

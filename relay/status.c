@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 #include "history.h"
 #include "privdrop.h"
 #include "qlist.h"
+#include "sesapi.h"
 #include "spool.h"
 #include "util.h"
 
@@ -26,6 +28,20 @@ struct counts {
 	long incoming, active, deferred, held, failed, waiting;
 	long oldest_age;
 };
+
+/* "api (https://email...)" or "smtp (host:port)": where mail goes. */
+static void
+transport_line(const struct config *cf, char *buf, size_t len)
+{
+	char *url;
+
+	if (strcmp(cf->transport, "api") == 0) {
+		url = sesapi_endpoint_url(cf);
+		snprintf(buf, len, "api (%s)", url);
+		free(url);
+	} else
+		snprintf(buf, len, "smtp (%s:%d)", cf->host, cf->port);
+}
 
 static const char *
 ago(long t, long now, char *buf, size_t len)
@@ -105,7 +121,7 @@ cmd_status(int argc, char **argv, struct config *cf)
 	struct qmsg *m;
 	struct spool sp;
 	struct event_rates ev;
-	char err[512], b1[64], b2[64], b3[64];
+	char err[512], b1[64], b2[64], b3[64], tb[320];
 	long now = (long)time(NULL), pid;
 	ssize_t n, i;
 	int json = argc > 1 && strcmp(argv[1], "--json") == 0, level;
@@ -222,6 +238,9 @@ cmd_status(int argc, char **argv, struct config *cf)
 			    ev.r.sent, ev.r.delivered, ev.r.bounced_hard, ev.r.bounced_other,
 			    ev.r.complaints, ev.r.delayed, ev.bounce_pct / 100,
 			    ev.complaint_pct / 100, ev.unknown, ev.malformed);
+		transport_line(cf, tb, sizeof(tb));
+		printf(",\"transport\":");
+		json_str(stdout, tb);
 		account_status_json(stdout, &af);
 		printf("}\n");
 		return level;
@@ -262,6 +281,8 @@ cmd_status(int argc, char **argv, struct config *cf)
 	if (qs.throttled_until > now)
 		printf("paused until:    %s (%s)\n", qlist_time(qs.throttled_until, b1,
 		    sizeof(b1)), qs.throttle_reason);
+	transport_line(cf, tb, sizeof(tb));
+	printf("transport:       %s\n", tb);
 	printf("send rate:       %.2f/s configured, %.2f/s now\n", cf->max_rate,
 	    qs.rate_current ? qs.rate_current : cf->max_rate);
 	if (ev.have)

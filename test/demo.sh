@@ -2,6 +2,7 @@
 # make demo: sendmail -> spool -> daemon -> the local SES stand-in, shown
 # step by step, with a throw-away spool and config; stops what it started.
 set -u
+[ "${TRANSPORT:-smtp}" = api ] && exec bash "$(dirname "$0")/demo_api.sh" "$@"
 BUILD=$(cd "${1:-build}" && pwd); export BUILD
 . "$(dirname "$0")/lib.sh"
 if [ -t 1 ]; then

@@ -2,7 +2,8 @@
 """AWS API stand-in for sesrelay's tests: SES v2, STS, IMDSv2, container credentials.
 
 One process, three loopback listeners sharing one credential store:
-  https  SES v2 (GET /v2/email/account, GET /v2/email/identities/{id}) and
+  https  SES v2 (GET /v2/email/account, GET /v2/email/identities/{id},
+         POST /v2/email/outbound-emails = SendEmail with raw content) and
          STS (POST / Action=AssumeRoleWithWebIdentity), with mkcert.sh's certificate.
          Every SES request's SigV4 signature is recomputed with python3-botocore.
   imds   EC2 instance metadata, IMDSv2 only: PUT /latest/api/token first,
@@ -18,11 +19,13 @@ import http.server
 import json
 import os
 import secrets
+import socket
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
+import uuid
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -201,6 +204,164 @@ def ses_get(h):
     return ses_error(h, 404, "UnknownOperationException", "")
 
 
+# ---- SES v2 SendEmail (raw) --------------------------------------------------
+# Faults chosen by a recipient's local part (before any "+tag", lower case),
+# the SES error each one answers (shared/ses-api.md 3.3).
+REGION_UP = "US-EAST-1"
+SEND_FAULTS = {
+    "throttle": (429, "TooManyRequestsException", "Maximum sending rate exceeded."),
+    "quota": (400, "ThrottlingException", "Daily message quota exceeded."),
+    "limit": (400, "LimitExceededException", "Too many instances of this resource type."),
+    "badrequest": (400, "BadRequestException", "Invalid input."),
+    "suspended": (400, "AccountSuspendedException", "Your account has been suspended."),
+    "paused": (400, "SendingPausedException", "Sending is paused for this account."),
+    "mailfrom": (400, "MailFromDomainNotVerifiedException", "The MAIL FROM domain is not verified."),
+    "notfound": (404, "NotFoundException", "Configuration set <relay> does not exist."),
+    "denied": (403, "AccessDeniedException",
+               f"User: arn:aws:iam::{ACCOUNT_ID}:role/sesrelay is not authorized to perform: "
+               f"ses:SendRawEmail on resource: arn:aws:ses:us-east-1:{ACCOUNT_ID}:identity/example.com"),
+    "err500": (500, "InternalFailure", "An internal error occurred."),
+    "err503": (503, "ServiceUnavailable", "Service unavailable."),
+}
+SEND_STATS = {"connections": 0, "open_connections": 0, "max_open_connections": 0,
+              "requests": 0, "messages_accepted": 0, "messages_rejected": 0,
+              "recipients_accepted": 0}
+FLAKY_SEEN = set()
+RATE_WINDOW = []        # (time, recipients) accepted in the last second
+HANG_CAP = 600
+
+
+def fault_of(addr):
+    return (addr.rpartition("@")[0] or addr).split("+")[0].lower()
+
+
+def bump(key, n=1):
+    with LOCK:
+        SEND_STATS[key] += n
+        if key == "open_connections":
+            SEND_STATS["max_open_connections"] = max(SEND_STATS["max_open_connections"],
+                                                     SEND_STATS[key])
+        if ARGS.stats:
+            tmp = ARGS.stats + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump(SEND_STATS, f)
+            os.rename(tmp, ARGS.stats)
+
+
+def ses_id():
+    return "0100%012x-%s-000000" % (int(time.time() * 1000), uuid.uuid4())
+
+
+def subject_of(data):
+    head = data.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"subject:"):
+            return line[8:].strip()
+    return None
+
+
+def send_fault(h, req, rcpts, raw, ctl):
+    """The (status, code, message) this SendEmail gets instead of 200, or a
+    string "HANG"/"DROP", or None."""
+    if len(rcpts) > 50:
+        return 400, "MessageRejected", "Recipient count exceeds 50."
+    if len(raw) > 40 * 1024 * 1024:
+        return 400, "MessageRejected", "Message length is more than 41943040 bytes long."
+    if ctl.get("fail_all"):
+        return tuple(ctl["fail_all"])
+    for r in rcpts:
+        k = fault_of(r)
+        if k in SEND_FAULTS:
+            return SEND_FAULTS[k]
+        if k == "notverified":
+            return 400, "MessageRejected", ("Email address is not verified. The following identities "
+                                            f"failed the check in region {REGION_UP}: {r}")
+        if k == "sendernotverified":
+            return 400, "MessageRejected", ("Email address is not verified. The following identities "
+                                            f"failed the check in region {REGION_UP}: "
+                                            f"{req.get('FromEmailAddress', '')}")
+        if k == "hangend":
+            return "HANG"
+        if k == "dropdata":
+            return "DROP"
+        if k == "flaky":
+            key = (r.lower(), subject_of(raw))
+            with LOCK:
+                if key not in FLAKY_SEEN:
+                    FLAKY_SEEN.add(key)
+                    return 500, "InternalFailure", "An internal error occurred."
+    n = len(rcpts)
+    with LOCK:
+        if ctl.get("quota") is not None and SEND_STATS["recipients_accepted"] + n > ctl["quota"]:
+            return 400, "ThrottlingException", "Daily message quota exceeded."
+        rate, now = ctl.get("rate", ARGS.rate), time.monotonic()
+        while RATE_WINDOW and RATE_WINDOW[0][0] <= now - 1.0:
+            RATE_WINDOW.pop(0)
+        if rate and sum(x[1] for x in RATE_WINDOW) + n > rate:
+            return 429, "TooManyRequestsException", "Maximum sending rate exceeded."
+        RATE_WINDOW.append((now, n))
+    return None
+
+
+def ses_send(h):
+    body = h.body()
+    ctl = control()
+    bump("requests")
+    bad = verify(h, body, ctl)
+    if bad:
+        log("ses", f"POST SendEmail refused: {bad[1]}")
+        bump("messages_rejected")
+        return ses_error(h, *bad)
+    if "ses:SendRawEmail" in ctl.get("deny", []):
+        bump("messages_rejected")
+        return ses_error(h, *SEND_FAULTS["denied"])
+    try:
+        req = json.loads(body)
+        raw = base64.b64decode(req["Content"]["Raw"]["Data"], validate=True)
+    except (ValueError, KeyError, TypeError) as e:
+        bump("messages_rejected")
+        return ses_error(h, 400, "BadRequestException", f"not a raw SendEmail request: {e}")
+    dest = req.get("Destination", {})
+    rcpts = dest.get("ToAddresses", []) + dest.get("CcAddresses", []) + dest.get("BccAddresses", [])
+    log("ses", f"POST SendEmail key={h.akid} sig=ok from={req.get('FromEmailAddress', '')} "
+               f"rcpts={len(rcpts)} raw={len(raw)} conn={h.conn_id}")
+    if ctl.get("reply_delay_ms"):
+        time.sleep(ctl["reply_delay_ms"] / 1000)
+    f = send_fault(h, req, rcpts, raw, ctl)
+    if f == "HANG":
+        log("ses", "[HANG] request read, never replying")
+        bump("messages_rejected")
+        time.sleep(HANG_CAP)
+        h.close_connection = True
+        return
+    if f == "DROP":
+        log("ses", "dropping the connection after the request, without a reply")
+        bump("messages_rejected")
+        h.close_connection = True
+        h.connection.shutdown(2)
+        return
+    if f:
+        bump("messages_rejected")
+        return ses_error(h, *f)
+    mid = ses_id()
+    if ARGS.maildir:
+        base = os.path.join(ARGS.maildir, mid)
+        meta = dict(id=mid, mail_from=req.get("FromEmailAddress", ""), rcpt_tos=rcpts,
+                    destination=dest, conn=h.conn_id, conn_msg=h.conn_requests, size=len(raw),
+                    time=time.time(), api=True, key=h.akid)
+        with open(base + ".json.tmp", "w") as fp:
+            json.dump(meta, fp)
+        os.rename(base + ".json.tmp", base + ".json")
+        with open(base + ".eml.tmp", "wb") as fp:
+            fp.write(raw)
+        os.rename(base + ".eml.tmp", base + ".eml")      # last: its presence means complete
+    with LOCK:
+        SEND_STATS["recipients_accepted"] += len(rcpts)
+    bump("messages_accepted")
+    log("ses", f"-> 200 {mid}")
+    h.reply(200, json.dumps({"MessageId": mid}))
+
+
 def sts_post(h):
     form = urllib.parse.parse_qs(h.body().decode(), keep_blank_values=True)
     f = {k: v[0] for k, v in form.items()}
@@ -236,13 +397,40 @@ def sts_error(h, status, code, msg):
             ctype="text/xml")
 
 
+CONN_SEQ = [0]
+
+
 class HttpsHandler(Handler):
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle holds
+        # the body until the client's delayed ACK (40 ms per request).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with LOCK:
+            CONN_SEQ[0] += 1
+            self.conn_id = CONN_SEQ[0]
+        self.conn_requests = 0
+        bump("connections")
+        bump("open_connections")
+        log("conn", f"C{self.conn_id} connect")
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            bump("open_connections", -1)
+            log("conn", f"C{self.conn_id} closed after {self.conn_requests} request(s)")
+
     def do_GET(self):
+        self.conn_requests += 1
         ses_get(self)
 
     def do_POST(self):
+        self.conn_requests += 1
         if self.path == "/":
             return sts_post(self)
+        if self.path == "/v2/email/outbound-emails":
+            return ses_send(self)
         self.body()
         ses_error(self, 404, "UnknownOperationException", "")
 
@@ -349,6 +537,9 @@ def main():
     ap.add_argument("--role-arn", default="arn:aws:iam::123456789012:role/sesrelay")
     ap.add_argument("--web-token", default="eyJ.test-web-identity-token.sig")
     ap.add_argument("--container-token", default="")
+    ap.add_argument("--maildir", help="store sent messages here (<id>.eml + <id>.json)")
+    ap.add_argument("--stats", help="SendEmail counters (JSON), rewritten after each change")
+    ap.add_argument("--rate", type=float, default=0, help="max recipients per sliding second, then 429")
     ap.add_argument("--imds-token-ttl", type=int, default=0, help="cap on IMDS token lifetimes (s)")
     ap.add_argument("--imds-v1-only", action="store_true",
                     help="no tokens: PUT /latest/api/token answers 405, GETs work without one")
@@ -356,6 +547,7 @@ def main():
     for k in ARGS.key:
         akid, secret = k.split(":", 1)
         STATIC[akid] = secret
+    bump("requests", 0)
     ports = {"https": serve(HttpsHandler, True), "imds": serve(ImdsHandler, False),
              "container": serve(ContainerHandler, False)}
     threading.Thread(target=revoke_watch, daemon=True).start()
