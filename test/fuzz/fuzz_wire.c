@@ -34,6 +34,26 @@ static struct spool sp;
 static struct caller who = { 1000, (char *)"fuzz" };
 static char empty[1];
 
+/* Remove the tmpfs spool when libFuzzer exits (not after a crash: then
+ * it is evidence). */
+static void
+remove_spool(void)
+{
+	DIR *d = opendir(sp.maildrop);
+	struct dirent *de;
+	char path[700];
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", sp.maildrop, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(sp.maildrop);
+	rmdir(sp.dir);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -52,6 +72,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mkdir(sp.maildrop, 0700) != 0)
 		return 1;
 	log_set_syslog(0);
+	atexit(remove_spool);
 	return 0;
 }
 
