@@ -161,6 +161,7 @@ read_headers(struct line_src *src, struct headers *h, char **first_body,
 			snprintf(err, errlen, "the header section is larger than %d "
 			    "octets; check what the program writes before the message body",
 			    HEADER_LIMIT);
+			src->over_limit = 1;
 			return EXIT_DATAERR;
 		}
 		if ((line[0] == ' ' || line[0] == '\t') && h->n > 0) {
@@ -462,6 +463,7 @@ intake_message(struct line_src *src, const struct config *cf,
 			snprintf(err, errlen, "message is larger than max_message_size "
 			    "(%ld octets; SES accepts at most 40 MB): not queued",
 			    cf->max_message_size);
+			src->over_limit = 1;
 			rc = EXIT_DATAERR;
 			goto out;
 		}

@@ -25,6 +25,7 @@ struct line_src {
 	int	 ended;		/* the end of the message was reached */
 	int	 saw_dot;	/* it ended with the "." line (not EOF) */
 	int	 read_errno;	/* input failed (not end of input): its errno */
+	int	 over_limit;	/* intake refused it for its size (SMTP 552) */
 	long	 lineno;
 	char	*buf;
 	size_t	 cap;

@@ -185,7 +185,7 @@ do_data(struct session *s, const struct spool *sp, const struct caller *who,
 	line_src_free(&src);
 	if (rc == 0)
 		reply(s, "250 2.0.0 Ok: queued as %s", id);
-	else if (rc == EXIT_DATAERR && strstr(err, "larger") != NULL)
+	else if (rc == EXIT_DATAERR && src.over_limit)
 		reply(s, "552 5.3.4 %s", err);
 	else if (rc == EXIT_DATAERR || rc == EXIT_USAGE)
 		reply(s, "554 5.6.0 %s", err);
