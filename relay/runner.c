@@ -60,6 +60,7 @@ runner_q_set(struct runner *r, const char *id, double due)
 	}
 	e->due = due;
 	e->waiting = 0;
+	e->forced = 0;
 }
 
 void
@@ -137,7 +138,8 @@ runner_hold(struct runner *r, const char *id, const char *reply, const char *hin
 {
 	if (!r->held)
 		log_warnx("queue held: %s: %s%s%s; nothing is bounced; probing again in "
-		    "%d s, or at once after 'systemctl reload sesrelay' (SIGHUP)", id,
+		    "%d s, or at once after 'sesrelay queue flush' or 'systemctl reload "
+		    "sesrelay' (SIGHUP)", id,
 		    reply, hint ? "; hint: " : "", hint ? hint : "",
 		    r->cf->hold_probe_interval);
 	r->held = 1;
@@ -270,43 +272,125 @@ scan_maildrop(struct runner *r)
 	spool_list_free(ids, n);
 }
 
-/* Rebuild the index from disk (start, SIGUSR1, every few minutes). */
+/* (Re)read one queued message into the index; a damaged one goes to
+ * failed/. */
+static void
+index_one(struct runner *r, const char *id)
+{
+	struct envelope e;
+	struct msg_state st;
+	char err[512];
+	int fd;
+
+	if (runner_is_active(r, id))
+		return;
+	fd = spool_open(&r->sp, AREA_QUEUE, id, &e, err, sizeof(err));
+	if (fd == -1) {
+		if (errno == EINVAL) {
+			log_warnx("%s: damaged message in queue (%s): moved to failed/", id, err);
+			spool_move(&r->sp, id, AREA_QUEUE, AREA_FAILED, 1);
+		}
+		if (errno == ENOENT || errno == EINVAL)
+			runner_q_del(r, id);
+		return;
+	}
+	if (spool_state_load(&r->sp, id, &e, &st, err, sizeof(err)) == 0) {
+		runner_q_set(r, id, runner_state_due(&st));
+		state_free(&st);
+	} else
+		log_warnx("%s: %s", id, err);
+	envelope_free(&e);
+	close(fd);
+}
+
+/* Rebuild the index from disk (start, SIGUSR1 without a request, every
+ * few minutes). */
 static void
 scan_all(struct runner *r)
 {
-	char **ids, err[512];
+	char **ids;
 	ssize_t n, i;
 
 	scan_maildrop(r);
 	n = spool_list(&r->sp, AREA_QUEUE, &ids);
 	r->nq = 0;
-	for (i = 0; i < n; i++) {
-		struct envelope e;
-		struct msg_state st;
-		int fd;
-
-		if (runner_is_active(r, ids[i]))
-			continue;
-		fd = spool_open(&r->sp, AREA_QUEUE, ids[i], &e, err, sizeof(err));
-		if (fd == -1) {
-			if (errno == EINVAL) {
-				log_warnx("%s: damaged message in queue (%s): moved to failed/",
-				    ids[i], err);
-				spool_move(&r->sp, ids[i], AREA_QUEUE, AREA_FAILED, 1);
-			}
-			continue;
-		}
-		if (spool_state_load(&r->sp, ids[i], &e, &st, err, sizeof(err)) == 0) {
-			runner_q_set(r, ids[i], runner_state_due(&st));
-			state_free(&st);
-		} else
-			log_warnx("%s: %s", ids[i], err);
-		envelope_free(&e);
-		close(fd);
-	}
+	for (i = 0; i < n; i++)
+		index_one(r, ids[i]);
 	spool_list_free(ids, n);
 	spool_purge_stale(&r->sp, 3600);
 	r->next_rescan = now_sec() + RESCAN_EVERY;
+}
+
+/* ---- explicit flush and other requests (issue 7 item 12, issue 8) ---------- */
+
+static void
+flush_entry(struct qentry *qe, double now)
+{
+	/* INFINITY: in flight (its end sets the next due) or held by the
+	 * operator (a flush does not release it). */
+	if (qe->due == INFINITY)
+		return;
+	if (qe->due > now)
+		qe->due = now;
+	qe->forced = 1;
+}
+
+/* An operator's flush is also the word that the cause was fixed: a held
+ * queue, a held sender and a quota pause are tried at once; if SES says
+ * the same again, they simply continue. */
+static void
+probe_now(struct runner *r, double now)
+{
+	if (r->held) {
+		r->next_probe = now;
+		log_info("flush: the held queue is tried now");
+	}
+	if (r->paused_until > now) {
+		r->paused_until = 0;
+		r->qs.throttled_until = 0;
+		r->qs_dirty = 1;
+		log_info("flush: the sending pause ends now");
+	}
+	sender_hold_probe_now(&r->sh, now);
+}
+
+/* Apply the requests queue commands left in run/ (no state file is
+ * rewritten for a flush: 10,000 deferred messages cost a line).  Returns 0
+ * when there were none. */
+static int
+take_requests(struct runner *r)
+{
+	char *text, *line, *save = NULL;
+	double now = now_sec();
+	int flushed = 0;
+	size_t i;
+
+	if (spool_request_take(&r->sp, &text) == 0) {
+		free(text);
+		return 0;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(line, "flush ALL") == 0) {
+			for (i = 0; i < r->nq; i++)
+				flush_entry(&r->q[i], now);
+			flushed = 1;
+		} else if (strncmp(line, "flush ", 6) == 0 && qid_valid(line + 6)) {
+			struct qentry *qe = runner_q_find(r, line + 6);
+
+			if (qe == NULL) {
+				index_one(r, line + 6);
+				qe = runner_q_find(r, line + 6);
+			}
+			if (qe != NULL)
+				flush_entry(qe, now);
+			flushed = 1;
+		} else if (strncmp(line, "look ", 5) == 0 && qid_valid(line + 5))
+			index_one(r, line + 5);
+	}
+	free(text);
+	if (flushed)
+		probe_now(r, now);
+	return 1;
 }
 
 #define DISPATCH_BATCH 64
@@ -422,7 +506,12 @@ handle_signals(struct runner *r)
 			reload(r);
 			break;
 		case SIGUSR1:
-			scan_all(r);
+			/* A queue command's request, else (an older tool, or
+			 * kill -USR1 by hand) a full rescan. */
+			if (take_requests(r))
+				scan_maildrop(r);
+			else
+				scan_all(r);
 			break;
 		}
 	}
@@ -502,6 +591,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	load_password(&r);
 	r.pool = smtp_pool_start(cf, r.password ? r.password : "", r.wake[1]);
 	scan_all(&r);
+	take_requests(&r);	/* a flush asked for while it was down */
 	r.qs_dirty = 1;
 	for (;;) {
 		struct smtp_job *j;

@@ -18,6 +18,7 @@ struct qentry {
 	char	 id[QID_LEN + 1];
 	double	 due;		/* INFINITY: held by the operator */
 	int	 waiting;	/* due later only for the rate limit or a throttle */
+	int	 forced;	/* flushed: every pending recipient is due */
 };
 
 struct active;

@@ -473,7 +473,7 @@ hash_str(const char *s)
  * recipients cost 50,000 steps, not 50,000^2), failing those that cannot
  * be sent.  Returns the number of wire addresses. */
 static size_t
-map_recipients(struct runner *r, struct active *a, double now)
+map_recipients(struct runner *r, struct active *a, double now, double due_by)
 {
 	size_t i, mask = 1, *slot;
 	char why[512];
@@ -492,7 +492,7 @@ map_recipients(struct runner *r, struct active *a, double now)
 		char *w;
 
 		a->next_same[i] = NO_WIRE;
-		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > now + 0.5)
+		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > due_by)
 			continue;
 		if (now - a->e.arrival > r->cf->queue_lifetime) {
 			snprintf(why, sizeof(why), "gave up: in the queue for more than %ld s "
@@ -554,7 +554,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	struct active *a = xcalloc(1, sizeof(*a));
 	char err[512];
 	size_t i;
-	double now = now_sec(), wait;
+	double now = now_sec(), wait, due_by;
 	int pending_due = 0;
 
 	memcpy(a->id, qe->id, QID_LEN + 1);
@@ -581,9 +581,11 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 		goto skip;
 	}
 	drop_envelope_rcpts(&a->e);	/* the state has them */
+	/* A flushed message: every pending recipient is due now. */
+	due_by = qe->forced ? INFINITY : now + 0.5;
 	for (i = 0; i < a->st.nrcpts; i++)
 		pending_due += a->st.rcpts[i].status == RCPT_PENDING &&
-		    (double)a->st.rcpts[i].next_attempt <= now + 0.5;
+		    (double)a->st.rcpts[i].next_attempt <= due_by;
 	/* Rate first, so that nothing below is undone for lack of tokens. */
 	if (pending_due > 0 && (wait = ratelimit_wait(&r->rl,
 	    pending_due < MAX_RCPTS_PER_TXN ? pending_due : MAX_RCPTS_PER_TXN, now)) > 0) {
@@ -606,7 +608,8 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	a->probe = probe;
 	a->saved_at = now;
 	qe->due = INFINITY;	/* in flight; runner_msg_finish sets the next due */
-	if (pending_due == 0 || map_recipients(r, a, now) == 0) {
+	qe->forced = 0;
+	if (pending_due == 0 || map_recipients(r, a, now, due_by) == 0) {
 		if (pending_due > 0)
 			save_state(r, a);	/* all failed locally */
 		runner_msg_finish(r, a);

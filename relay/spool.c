@@ -414,10 +414,11 @@ read_small_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* Write `data` to DIR/NAME through DIR/t.NAME.PID + fsync + rename + fsync. */
+/* Write `data` to DIR/NAME through DIR/t.NAME.PID + rename, with fsyncs
+ * of the file and the directory when `sync`. */
 static int
-replace_file(const char *dir, const char *name, const char *data, size_t len,
-    mode_t mode)
+write_replace(const char *dir, const char *name, const char *data, size_t len,
+    mode_t mode, int sync)
 {
 	char tmp[1024], dst[1024];
 	int fd, saved;
@@ -427,7 +428,7 @@ replace_file(const char *dir, const char *name, const char *data, size_t len,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd == -1)
 		return -1;
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	if (write_all(fd, data, len) == -1 || (sync && fsync(fd) == -1)) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -440,7 +441,21 @@ replace_file(const char *dir, const char *name, const char *data, size_t len,
 		errno = saved;
 		return -1;
 	}
-	return fsync_dir(dir);
+	return sync ? fsync_dir(dir) : 0;
+}
+
+static int
+replace_file(const char *dir, const char *name, const char *data, size_t len,
+    mode_t mode)
+{
+	return write_replace(dir, name, data, len, mode, 1);
+}
+
+static int
+replace_file_nosync(const char *dir, const char *name, const char *data, size_t len,
+    mode_t mode)
+{
+	return write_replace(dir, name, data, len, mode, 0);
 }
 
 int
@@ -583,6 +598,48 @@ spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen)
 }
 
 /* ---- run/status ----------------------------------------------------------- */
+
+int
+spool_request_post(const struct spool *sp, const char *text)
+{
+	static unsigned seq;
+	char name[64];
+
+	snprintf(name, sizeof(name), "req.%ld.%u.%ld", (long)getpid(), seq++,
+	    (long)now_us());
+	return replace_file_nosync(sp->run, name, text, strlen(text), 0600);
+}
+
+int
+spool_request_take(const struct spool *sp, char **text)
+{
+	DIR *d = opendir(sp->run);
+	struct dirent *de;
+	char path[1024], *one;
+	size_t len, total = 0;
+	int n = 0;
+
+	*text = xstrdup("");
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "req.", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", sp->run, de->d_name);
+		if ((one = read_small_file(path, &len)) == NULL)
+			continue;
+		unlink(path);
+		*text = xrealloc(*text, total + len + 2);
+		memcpy(*text + total, one, len);
+		total += len;
+		(*text)[total++] = '\n';
+		(*text)[total] = '\0';
+		free(one);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
 
 /* "since<TAB>sender<TAB>reason" */
 static void

@@ -106,6 +106,16 @@ int	spool_purge_stale(const struct spool *sp, long max_age);
  * for make install and the tests).  0 or -1 with err. */
 int	spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen);
 
+/* ---- requests to the running daemon (run/req.*) ----------------------------- */
+
+/* Leave a request for the daemon (lines "flush ALL", "flush ID", "look
+ * ID"), then signal it (SIGUSR1).  Written to a temp name and renamed, not
+ * fsynced: a request lost in a crash loses nothing queued.  0 or -1. */
+int	spool_request_post(const struct spool *sp, const char *text);
+/* Take (read and remove) every pending request: their lines concatenated
+ * in *text (malloc'd).  Returns the number of request files, 0 if none. */
+int	spool_request_take(const struct spool *sp, char **text);
+
 /* ---- queue-wide status (run/status), written by the daemon ---------------- */
 
 #define QS_SENDER_HOLDS 8

@@ -32,6 +32,9 @@ st --json >"$TROOT/out.json"
 "$SESRELAY" -C "$CONF" queue delete -y ALL >/dev/null
 
 # Wrong password with the daemon running: held, critical, with the reason.
+# AUTH happens on a new connection: wait until the idle one is closed.
+_no_conns() { [ "$(t_stat open_connections)" -eq 0 ]; }
+t_wait _no_conns || t_fail "the daemon kept its idle connection"
 t_control '{"auth_fail": true}'
 t_send 'To: b@example.com\nSubject: s\n\nx\n'
 t_wait grep -q 'queue held' "$LOG" || t_fail "not held"
