@@ -320,7 +320,7 @@ change_one(const struct spool *sp, const char *id, enum change ch, int all)
 	/* A requeued message is meant to go out: an old hold goes too. */
 	if (ch == CH_HOLD || ch == CH_RELEASE || ch == CH_REQUEUE)
 		st.held = ch == CH_HOLD;
-	r = spool_state_save(sp, id, &st);
+	r = spool_state_save(sp, id, &st, 1);
 	if (r == 0 && ch == CH_REQUEUE)
 		r = spool_move(sp, id, AREA_FAILED, AREA_QUEUE, 1);
 	if (r == 0 && ch != CH_FLUSH)

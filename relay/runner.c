@@ -32,44 +32,27 @@
 
 #define RESCAN_EVERY 300.0	/* safety net besides inotify */
 #define STOP_GRACE 8.0		/* seconds in-flight transfers get on SIGTERM */
+#define GROUP_WINDOW 0.2	/* removals fsynced together (group commit) */
+#define GROUP_MAX 512
 
 /* ---- queue index ---------------------------------------------------------- */
 
 struct qentry *
 runner_q_find(struct runner *r, const char *id)
 {
-	size_t i;
-
-	for (i = 0; i < r->nq; i++)
-		if (strcmp(r->q[i].id, id) == 0)
-			return &r->q[i];
-	return NULL;
+	return qindex_find(&r->qi, id);
 }
 
 void
 runner_q_set(struct runner *r, const char *id, double due)
 {
-	struct qentry *e = runner_q_find(r, id);
-
-	if (e == NULL) {
-		if (r->nq == r->capq)
-			r->q = xrealloc(r->q, (r->capq = r->capq ? r->capq * 2 : 256) *
-			    sizeof(*r->q));
-		e = &r->q[r->nq++];
-		memcpy(e->id, id, QID_LEN + 1);
-	}
-	e->due = due;
-	e->waiting = 0;
-	e->forced = 0;
+	qindex_set(&r->qi, id, due);
 }
 
 void
 runner_q_del(struct runner *r, const char *id)
 {
-	struct qentry *e = runner_q_find(r, id);
-
-	if (e != NULL)
-		*e = r->q[--r->nq];
+	qindex_del(&r->qi, id);
 }
 
 int
@@ -87,16 +70,7 @@ runner_is_active(struct runner *r, const char *id)
 double
 runner_state_due(const struct msg_state *st)
 {
-	double due = INFINITY;
-	size_t i;
-
-	if (st->held)
-		return INFINITY;
-	for (i = 0; i < st->nrcpts; i++)
-		if (st->rcpts[i].status == RCPT_PENDING &&
-		    (double)st->rcpts[i].next_attempt < due)
-			due = (double)st->rcpts[i].next_attempt;
-	return due == INFINITY ? 0 : due;	/* nothing pending: finalize now */
+	return spool_state_due(st);
 }
 
 /* ---- status ------------------------------------------------------------------ */
@@ -310,12 +284,21 @@ scan_all(struct runner *r)
 {
 	char **ids;
 	ssize_t n, i;
+	int statefd;
 
 	scan_maildrop(r);
 	n = spool_list(&r->sp, AREA_QUEUE, &ids);
-	r->nq = 0;
+	qindex_clear(&r->qi);
+	/* The due time from the state file's mtime: a stat per message, no
+	 * parse (100,000 queued: well under a second).  A damaged message
+	 * is found when it is due. */
+	statefd = open(r->sp.state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; i < n; i++)
-		index_one(r, ids[i]);
+		if (!runner_is_active(r, ids[i]))
+			runner_q_set(r, ids[i], statefd == -1 ? 0 :
+			    spool_state_due_hint(statefd, ids[i]));
+	if (statefd != -1)
+		close(statefd);
 	spool_list_free(ids, n);
 	spool_purge_stale(&r->sp, 3600);
 	r->next_rescan = now_sec() + RESCAN_EVERY;
@@ -324,14 +307,14 @@ scan_all(struct runner *r)
 /* ---- explicit flush and other requests (issue 7 item 12, issue 8) ---------- */
 
 static void
-flush_entry(struct qentry *qe, double now)
+flush_entry(struct runner *r, struct qentry *qe, double now)
 {
 	/* INFINITY: in flight (its end sets the next due) or held by the
 	 * operator (a flush does not release it). */
 	if (qe->due == INFINITY)
 		return;
 	if (qe->due > now)
-		qe->due = now;
+		qindex_due(&r->qi, qe, now);
 	qe->forced = 1;
 }
 
@@ -363,7 +346,6 @@ take_requests(struct runner *r)
 	char *text, *line, *save = NULL;
 	double now = now_sec();
 	int flushed = 0;
-	size_t i;
 
 	if (spool_request_take(&r->sp, &text) == 0) {
 		free(text);
@@ -371,8 +353,7 @@ take_requests(struct runner *r)
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strcmp(line, "flush ALL") == 0) {
-			for (i = 0; i < r->nq; i++)
-				flush_entry(&r->q[i], now);
+			qindex_flush_all(&r->qi, now);
 			flushed = 1;
 		} else if (strncmp(line, "flush ", 6) == 0 && qid_valid(line + 6)) {
 			struct qentry *qe = runner_q_find(r, line + 6);
@@ -382,7 +363,7 @@ take_requests(struct runner *r)
 				qe = runner_q_find(r, line + 6);
 			}
 			if (qe != NULL)
-				flush_entry(qe, now);
+				flush_entry(r, qe, now);
 			flushed = 1;
 		} else if (strncmp(line, "look ", 5) == 0 && qid_valid(line + 5))
 			index_one(r, line + 5);
@@ -400,10 +381,8 @@ dispatch(struct runner *r)
 {
 	double now = now_sec();
 	char ids[DISPATCH_BATCH][QID_LEN + 1];
-	double dues[DISPATCH_BATCH];
 	struct active *a, *next;
-	int want, n = 0, i, k;
-	size_t j;
+	int want, n, i;
 
 	/* Messages in flight first: their next transactions. */
 	r->feed_at = 0;
@@ -422,22 +401,9 @@ dispatch(struct runner *r)
 		want = DISPATCH_BATCH;
 	if (r->held)
 		want = 1;
-	/* One pass over the index: the `want` most overdue messages.  (A
-	 * message in flight has due = INFINITY, so it is never picked twice.) */
-	for (j = 0; j < r->nq; j++) {
-		if (r->q[j].due > now)
-			continue;
-		if (n == want && r->q[j].due >= dues[n - 1])
-			continue;
-		for (k = n < want ? n : want - 1; k > 0 && dues[k - 1] > r->q[j].due; k--) {
-			dues[k] = dues[k - 1];
-			memcpy(ids[k], ids[k - 1], QID_LEN + 1);
-		}
-		dues[k] = r->q[j].due;
-		memcpy(ids[k], r->q[j].id, QID_LEN + 1);
-		if (n < want)
-			n++;
-	}
+	/* The `want` most overdue messages, off the heap.  (A message in
+	 * flight has due = INFINITY, so it is never picked twice.) */
+	n = (int)qindex_due_ids(&r->qi, now, ids, (size_t)want);
 	for (i = 0; i < n; i++) {
 		struct qentry *qe = runner_q_find(r, ids[i]);
 
@@ -521,7 +487,6 @@ static double
 next_wakeup(struct runner *r)
 {
 	double t = r->next_rescan, now = now_sec();
-	size_t i;
 
 	if (r->paused_until > now && r->paused_until < t)
 		t = r->paused_until;
@@ -530,34 +495,51 @@ next_wakeup(struct runner *r)
 	/* Due messages matter only when a worker is free: otherwise the end
 	 * of a transfer (the wake pipe) is what wakes us, not a busy loop. */
 	if (!r->held && r->paused_until <= now && !r->pool_restart &&
-	    smtp_pool_idle(r->pool) > 0)
-		for (i = 0; i < r->nq; i++)
-			if (r->q[i].due < t)
-				t = r->q[i].due;
+	    smtp_pool_idle(r->pool) > 0 && qindex_first(&r->qi) != NULL &&
+	    qindex_first(&r->qi)->due < t)
+		t = qindex_first(&r->qi)->due;
 	if (r->stopping && r->stop_deadline < t)
 		t = r->stop_deadline;
 	if (r->feed_at > 0 && r->feed_at < t)
 		t = r->feed_at;
+	if (r->unsynced && r->unsynced_since + GROUP_WINDOW < t)
+		t = r->unsynced_since + GROUP_WINDOW;
 	if (r->rescan_maildrop && now + 0.05 < t)
 		t = now + 0.05;
 	return t;
+}
+
+/*
+ * Group commit of removals: one fsync of queue/ for the messages finished
+ * within GROUP_WINDOW (or GROUP_MAX of them, or when the daemon goes
+ * idle).  Only a power loss, not a killed daemon, can undo an unsynced
+ * removal: then those messages are sent again (sesrelay-spool(5)).
+ */
+static void
+group_commit(struct runner *r, int now_anyway)
+{
+	if (r->unsynced == 0)
+		return;
+	if (!now_anyway && r->unsynced < GROUP_MAX && r->active != NULL &&
+	    now_sec() - r->unsynced_since < GROUP_WINDOW)
+		return;
+	if (spool_sync_removals(&r->sp) == -1)
+		log_warn("fsync %s", r->sp.queue);
+	r->unsynced = 0;
 }
 
 static int
 nothing_left_now(struct runner *r)
 {
 	double now = now_sec();
-	size_t i;
 
 	if (r->active != NULL)
 		return 0;
 	if (r->held || r->paused_until > now + 2)
 		return 1;
 	/* Rate-limit and throttle waits are waited out; backoffs are not. */
-	for (i = 0; i < r->nq; i++)
-		if (r->q[i].due <= now || r->q[i].waiting)
-			return 0;
-	return 1;
+	return r->qi.nwaiting == 0 &&
+	    (qindex_first(&r->qi) == NULL || qindex_first(&r->qi)->due > now);
 }
 
 int
@@ -608,13 +590,7 @@ runner_run(struct config *cf, int once, int sigfd)
 			r.pool_restart = 0;
 		}
 		dispatch(&r);
-		/* One fsync for all the messages finished since the last round,
-		 * before anything waits. */
-		if (r.unsynced) {
-			if (spool_sync_removals(&r.sp) == -1)
-				log_warn("fsync %s", r.sp.queue);
-			r.unsynced = 0;
-		}
+		group_commit(&r, 0);
 		if (r.qs_dirty)
 			save_status(&r);
 		if (r.stopping && smtp_pool_busy(r.pool) == 0 && r.active == NULL)
@@ -646,12 +622,11 @@ runner_run(struct config *cf, int once, int sigfd)
 	smtp_pool_stop(r.pool);
 	while (r.active != NULL)	/* aborted transfers: still pending */
 		runner_msg_finish(&r, r.active);
-	if (r.unsynced)
-		spool_sync_removals(&r.sp);
+	group_commit(&r, 1);
 	save_status(&r);
 	if (r.held && once)
 		rc = EXIT_TEMPFAIL;
-	free(r.q);
+	qindex_free(&r.qi);
 	sender_holds_free(&r.sh);
 	free(r.password);
 	close(r.wake[0]);

@@ -6,6 +6,7 @@
 #define SESRELAY_RUNNER_INT_H
 
 #include "envelope.h"
+#include "qindex.h"
 #include "ratelimit.h"
 #include "senderhold.h"
 #include "smtp.h"
@@ -13,13 +14,6 @@
 
 #define MAX_RCPTS_PER_TXN 50	/* SES's limit per message */
 #define NO_WIRE ((size_t)-1)
-
-struct qentry {
-	char	 id[QID_LEN + 1];
-	double	 due;		/* INFINITY: held by the operator */
-	int	 waiting;	/* due later only for the rate limit or a throttle */
-	int	 forced;	/* flushed: every pending recipient is due */
-};
 
 struct active;
 
@@ -73,9 +67,9 @@ struct runner {
 	double		 stop_deadline, next_rescan, paused_until, next_probe;
 	int		 held, probe_out, pool_restart, rescan_maildrop;
 	int		 unsynced;	/* removals not yet fsynced */
+	double		 unsynced_since;	/* the first of them */
 	double		 feed_at;	/* rate tokens for a message in flight */
-	struct qentry	*q;
-	size_t		 nq, capq;
+	struct qindex	 qi;		/* queued messages by id and due time */
 	struct active	*active;
 	struct ratelimit rl;
 	struct sender_holds sh;		/* mail held per sender (senderhold.h) */

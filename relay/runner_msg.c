@@ -156,7 +156,7 @@ runner_msg_finish(struct runner *r, struct active *a)
 	}
 	if (pending > 0) {
 		runner_q_set(r, a->id, r->held ? now_sec() : runner_state_due(&a->st));
-		runner_q_find(r, a->id)->waiting = a->throttled;
+		qindex_waiting(&r->qi, runner_q_find(r, a->id), a->throttled);
 	}
 	else {
 		runner_q_del(r, a->id);
@@ -165,9 +165,10 @@ runner_msg_finish(struct runner *r, struct active *a)
 				/* Keep the record that it was sent (runner_msg_result
 				 * skipped it), so it is not sent again. */
 				log_warn("%s: cannot remove", a->id);
-				spool_state_save(&r->sp, a->id, &a->st);
+				spool_state_save(&r->sp, a->id, &a->st, 1);
 			} else {
-				r->unsynced = 1;
+				if (r->unsynced++ == 0)
+					r->unsynced_since = now_sec();
 				log_info("%s: removed", a->id);
 			}
 		} else {
@@ -249,12 +250,25 @@ all_sent(const struct msg_state *st)
 	return 1;
 }
 
+/* A sent or failed recipient must survive a crash (else it is sent again
+ * or its bounce is lost); a state of pending recipients only need not. */
+static int
+has_outcome(const struct msg_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrcpts; i++)
+		if (st->rcpts[i].status != RCPT_PENDING)
+			return 1;
+	return 0;
+}
+
 static void
 save_state(struct runner *r, struct active *a)
 {
 	double t0 = now_sec();
 
-	if (spool_state_save(&r->sp, a->id, &a->st) == -1)
+	if (spool_state_save(&r->sp, a->id, &a->st, has_outcome(&a->st)) == -1)
 		log_warn("%s: cannot save state", a->id);
 	a->saved_at = now_sec();
 	a->save_cost = a->saved_at - t0;
@@ -562,22 +576,27 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	if (a->fd == -1) {
 		if (errno == ENOENT)
 			runner_q_del(r, a->id);	/* deleted by the operator */
-		else
-			qe->due = now + 60;
+		else if (errno == EINVAL) {
+			log_warnx("%s: damaged message in queue (%s): moved to failed/", a->id,
+			    err);
+			spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1);
+			runner_q_del(r, a->id);
+		} else
+			qindex_due(&r->qi, qe, now + 60);
 		free(a);
 		return 0;
 	}
 	if (spool_lock(a->fd, 0) == -1) {
-		qe->due = now + 2;	/* a queue command holds it */
+		qindex_due(&r->qi, qe, now + 2);	/* a queue command holds it */
 		goto skip;
 	}
 	if (spool_state_load(&r->sp, a->id, &a->e, &a->st, err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", a->id, err);
-		qe->due = now + 600;
+		qindex_due(&r->qi, qe, now + 600);
 		goto skip;
 	}
 	if (a->st.held) {
-		qe->due = INFINITY;
+		qindex_due(&r->qi, qe, INFINITY);
 		goto skip;
 	}
 	drop_envelope_rcpts(&a->e);	/* the state has them */
@@ -589,8 +608,8 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	/* Rate first, so that nothing below is undone for lack of tokens. */
 	if (pending_due > 0 && (wait = ratelimit_wait(&r->rl,
 	    pending_due < MAX_RCPTS_PER_TXN ? pending_due : MAX_RCPTS_PER_TXN, now)) > 0) {
-		qe->due = now + wait;
-		qe->waiting = 1;
+		qindex_due(&r->qi, qe, now + wait);
+		qindex_waiting(&r->qi, qe, 1);
 		goto skip;
 	}
 	a->wire_from = rewrite_sender(r->cf, a->e.sender);
@@ -599,7 +618,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	if (pending_due > 0 && now - a->e.arrival <= r->cf->queue_lifetime) {
 		a->sender_probe = sender_hold_find(&r->sh, a->wire_from) != NULL;
 		if (!sender_hold_admit(&r->sh, a->wire_from, now, &wait)) {
-			qe->due = wait;
+			qindex_due(&r->qi, qe, wait);
 			goto skip;
 		}
 	}
@@ -607,7 +626,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	r->active = a;
 	a->probe = probe;
 	a->saved_at = now;
-	qe->due = INFINITY;	/* in flight; runner_msg_finish sets the next due */
+	qindex_due(&r->qi, qe, INFINITY);	/* in flight; runner_msg_finish sets the next due */
 	qe->forced = 0;
 	if (pending_due == 0 || map_recipients(r, a, now, due_by) == 0) {
 		if (pending_due > 0)

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <math.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -380,9 +381,7 @@ spool_remove(const struct spool *sp, enum spool_area a, const char *id, int sync
 int
 spool_sync_removals(const struct spool *sp)
 {
-	int r = fsync_dir(sp->queue);
-
-	return fsync_dir(sp->state) == -1 ? -1 : r;
+	return fsync_dir(sp->queue);
 }
 
 static char *
@@ -445,13 +444,6 @@ write_replace(const char *dir, const char *name, const char *data, size_t len,
 }
 
 static int
-replace_file(const char *dir, const char *name, const char *data, size_t len,
-    mode_t mode)
-{
-	return write_replace(dir, name, data, len, mode, 1);
-}
-
-static int
 replace_file_nosync(const char *dir, const char *name, const char *data, size_t len,
     mode_t mode)
 {
@@ -475,14 +467,61 @@ spool_state_load(const struct spool *sp, const char *id,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (len == 0) {
+		/* An unsynced save cut by a crash (it recorded no outcome). */
+		free(text);
+		state_init(st, e);
+		return 0;
+	}
 	r = state_parse(text, len, st, err, errlen);
 	free(text);
 	return r;
 }
 
+double
+spool_state_due(const struct msg_state *st)
+{
+	double due = INFINITY;
+	size_t i;
+
+	if (st->held)
+		return INFINITY;
+	for (i = 0; i < st->nrcpts; i++)
+		if (st->rcpts[i].status == RCPT_PENDING &&
+		    (double)st->rcpts[i].next_attempt < due)
+			due = (double)st->rcpts[i].next_attempt;
+	return due == INFINITY ? 0 : due;	/* nothing pending: finalize now */
+}
+
+/* mtime of a held message's state: "never" (2^40 s, past any real date). */
+#define HELD_MTIME ((time_t)1 << 40)
+
+double
+spool_state_due_hint(int statefd, const char *id)
+{
+	struct stat sb;
+
+	if (fstatat(statefd, id, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	return sb.st_mtime >= HELD_MTIME ? INFINITY : (double)sb.st_mtime;
+}
+/* Stamp the due time as the state file's mtime (spool_state_due_hint). */
+static void
+stamp_due(int fd, const struct msg_state *st)
+{
+	double due = spool_state_due(st);
+	struct timespec ts[2];
+
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1].tv_sec = due == INFINITY ? HELD_MTIME : (time_t)due;
+	ts[1].tv_nsec = 0;
+	(void)futimens(fd, ts);
+}
+
 int
 spool_state_save(const struct spool *sp, const char *id,
-    const struct msg_state *st)
+    const struct msg_state *st, int sync)
 {
 	char tmp[1024], dst[1024];
 	FILE *fp;
@@ -499,7 +538,13 @@ spool_state_save(const struct spool *sp, const char *id,
 		goto fail;
 	}
 	/* Streamed: a big message's state is never one buffer in memory. */
-	if (state_write(st, fp) == -1 || fflush(fp) == EOF || fsync(fd) == -1) {
+	if (state_write(st, fp) == -1 || fflush(fp) == EOF) {
+		saved = errno;
+		fclose(fp);
+		goto fail;
+	}
+	stamp_due(fd, st);
+	if (sync && fsync(fd) == -1) {
 		saved = errno;
 		fclose(fp);
 		goto fail;
@@ -508,11 +553,34 @@ spool_state_save(const struct spool *sp, const char *id,
 		saved = errno;
 		goto fail;
 	}
-	return fsync_dir(sp->state);
+	return sync ? fsync_dir(sp->state) : 0;
  fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+/*
+ * A state file whose message is in no area, and which nobody touched for
+ * max_age: a leftover of a crash between the removal of a message and of
+ * its state.  The age matters (issue 7 item 11b): a message being moved
+ * (requeue: failed/ -> queue/, a failure: queue/ -> failed/) can be missed
+ * by the three lookups below, one at a time; but its state was written
+ * just before the move, so its ctime is recent (ctime, not mtime: the
+ * mtime holds the due time).  Lookups relative to the area directories:
+ * a rescan of 100,000 state files costs one short lookup each.
+ */
+static int
+is_orphan(int statefd, const char *id, const int area_fd[3], time_t now, long max_age)
+{
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (area_fd[i] < 0 || faccessat(area_fd[i], id, F_OK, 0) == 0)
+			return 0;
+	return fstatat(statefd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now - sb.st_ctime > max_age;
 }
 
 static int
@@ -521,12 +589,17 @@ purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	struct stat st;
-	char path[1024], other[1024];
+	char path[1024];
 	time_t now = time(NULL);
-	int removed = 0;
+	int removed = 0, area_fd[3] = { -1, -1, -1 }, i;
 
 	if (d == NULL)
 		return 0;
+	if (orphans_of != NULL) {
+		area_fd[0] = open(orphans_of->queue, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		area_fd[1] = open(orphans_of->failed, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		area_fd[2] = open(orphans_of->maildrop, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	while ((de = readdir(d)) != NULL) {
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (strncmp(de->d_name, "t.", 2) == 0) {
@@ -537,19 +610,14 @@ purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
 		}
 		if (orphans_of == NULL || !qid_valid(de->d_name))
 			continue;
-		snprintf(other, sizeof(other), "%s/%s", orphans_of->queue, de->d_name);
-		if (access(other, F_OK) == 0)
-			continue;
-		snprintf(other, sizeof(other), "%s/%s", orphans_of->failed, de->d_name);
-		if (access(other, F_OK) == 0)
-			continue;
-		snprintf(other, sizeof(other), "%s/%s", orphans_of->maildrop, de->d_name);
-		if (access(other, F_OK) == 0)
-			continue;
-		if (unlink(path) == 0)
+		if (is_orphan(dirfd(d), de->d_name, area_fd, now, max_age) &&
+		    unlink(path) == 0)
 			removed++;
 	}
 	closedir(d);
+	for (i = 0; i < 3; i++)
+		if (area_fd[i] >= 0)
+			close(area_fd[i]);
 	return removed;
 }
 
@@ -729,7 +797,8 @@ spool_status_save(const struct spool *sp, const struct queue_status *qs)
 	for (p = text; *p; p++)
 		if (*p == '\r')
 			*p = ' ';
-	r = replace_file(sp->run, "status", text, strlen(text), 0600);
+	/* What the daemon shows, not what it must not lose: no fsync. */
+	r = replace_file_nosync(sp->run, "status", text, strlen(text), 0600);
 	free(text);
 	return r;
 }
