@@ -277,6 +277,32 @@ index_one(struct runner *r, const char *id)
 	close(fd);
 }
 
+/* failed/ keeps what failed for failed_lifetime (issue 7 item 11d): a
+ * failed bounce (null sender) is never bounced again, and without this it
+ * would stay for ever. */
+static void
+expire_failed(struct runner *r)
+{
+	char **ids, err[512];
+	ssize_t n = spool_list(&r->sp, AREA_FAILED, &ids), i;
+	double now = now_sec();
+
+	for (i = 0; i < n; i++) {
+		struct envelope e;
+		int fd = spool_open(&r->sp, AREA_FAILED, ids[i], &e, err, sizeof(err));
+
+		if (fd == -1)
+			continue;
+		if (now - e.arrival > (double)r->cf->failed_lifetime &&
+		    spool_remove(&r->sp, AREA_FAILED, ids[i], 1) == 0)
+			log_info("%s: removed from failed/ after %.0f days (failed_lifetime)",
+			    ids[i], (now - e.arrival) / 86400);
+		envelope_free(&e);
+		close(fd);
+	}
+	spool_list_free(ids, n);
+}
+
 /* Rebuild the index from disk (start, SIGUSR1 without a request, every
  * few minutes). */
 static void
@@ -301,6 +327,7 @@ scan_all(struct runner *r)
 		close(statefd);
 	spool_list_free(ids, n);
 	spool_purge_stale(&r->sp, 3600);
+	expire_failed(r);
 	r->next_rescan = now_sec() + RESCAN_EVERY;
 }
 
