@@ -143,6 +143,17 @@ R[mrss]=$(field rss_added_kb "$m")
 m=$(HEAD_LINES=1 bash "$TOP/bench/many-rcpts.sh" "$BUILD" 2>&1 | tail -1); say "short header: $m"
 R[mloop]=$(field loop_cpu_s "$m"); R[mwork]=$(field workers_cpu_s "$m"); R[mrss2]=$(field rss_added_kb "$m")
 
+say "-- outage recovery: 1,000 deferred, then queue flush, 1 connection (bench/outage.sh), normal disk and slow disk (LD_PRELOAD shim: +5 ms per fsync)"
+o=$(bash "$TOP/bench/outage.sh" "$BUILD" 2>&1 | tail -1); say "normal disk: $o"
+for k in flush_s first_after_flush_s drain_msg_s ceiling_msg_s ratio_pct fsync_per_msg daemon_cpu_us_per_msg ceiling_cpu_us_per_msg cpu_ratio; do R[o_$k]=$(field $k "$o"); done
+o=$(SLOWFSYNC_US=5000 bash "$TOP/bench/outage.sh" "$BUILD" 2>&1 | tail -1); say "slow disk: $o"
+for k in drain_msg_s ceiling_msg_s ratio_pct fsync_per_msg cpu_ratio; do R[s_$k]=$(field $k "$o"); done
+say "-- 100,000 queued (bench/bigqueue.sh)"
+q=$(bash "$TOP/bench/bigqueue.sh" "$BUILD" 2>&1 | tail -1); say "$q"
+for k in daemon_once_s mailq_s list_json_s daemon_rssanon_kb; do R[q_$k]=$(field $k "$q"); done
+q=$(N=10000 bash "$TOP/bench/outage.sh" "$BUILD" 2>&1 | tail -1); say "10,000 deferred: $q"
+R[flush10k]=$(field flush_s "$q"); R[first10k]=$(field first_after_flush_s "$q")
+
 say "-- delay from sendmail's exit to the stand-in's 250, idle running daemon: 50 messages 0.3 s apart, then 5 after the connection closed"
 t_daemon_bg
 t_wait grep -q 'daemon started' "$LOG"
@@ -200,6 +211,10 @@ say "drain, 4 connections:     ${R[drain4]} msg/s, ${R[draincpu4]} us CPU/msg; c
 say "daemon peak RSS, 10,000 queued: ${R[rss10k]} kB VmHWM (target <= 10 MB = 10240 kB): ${R[anon10k]} kB own heap+stacks (RssAnon), ${R[file10k]} kB shared-library pages (RssFile); the minimal libcurl client alone peaks at ${R[ceilrss1]} kB"
 say "RSS added by a 30 MB message:   ${R[rss30]} kB (peak RSS with one 30 MB message minus with one 2 KB message; target < 2 MB)"
 say "50,000 recipients in one message: RSS added ${R[mrss]} kB with a 900 KB header, ${R[mrss2]} kB with a short one (target < 16384 kB); CPU ${R[mloop]} s in the delivery loop (target < 2 s), ${R[mwork]} s in the SMTP workers (1,000 transactions on the wire)"
+say "outage drain, normal disk: ${R[o_drain_msg_s]} msg/s incl. the flush vs ceiling ${R[o_ceiling_msg_s]} (${R[o_ratio_pct]}%; target >= 80%); ${R[o_fsync_per_msg]} fsync/msg (target <= 0.1); CPU ${R[o_daemon_cpu_us_per_msg]} us/msg vs ceiling ${R[o_ceiling_cpu_us_per_msg]} (${R[o_cpu_ratio]}x; target <= 1.5x)"
+say "outage drain, slow disk:   ${R[s_drain_msg_s]} msg/s vs ceiling ${R[s_ceiling_msg_s]} (${R[s_ratio_pct]}%; target >= 80%); ${R[s_fsync_per_msg]} fsync/msg; CPU ${R[s_cpu_ratio]}x the ceiling's"
+say "queue flush of 1,000 deferred: ${R[o_flush_s]} s, first message ${R[o_first_after_flush_s]} s after it returned; 10,000: ${R[flush10k]} s, first ${R[first10k]} s (targets < 0.5 s, < 0.1 s)"
+say "100,000 queued: daemon --once ${R[q_daemon_once_s]} s, mailq ${R[q_mailq_s]} s, queue list --json ${R[q_list_json_s]} s (targets < 1 s); daemon RssAnon ${R[q_daemon_rssanon_kb]} kB (target < 16384)"
 say "sendmail exit -> SES 250 (idle daemon): ${R[delay]} (target median < 50 ms)"
 say "   same, connection closed first:       ${R[cold]}"
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures above were taken on a machine this busy)"

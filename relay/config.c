@@ -66,6 +66,7 @@ static const struct key keys[] = {
 	{ "retry_min",		K_INT,	O(retry_min), NULL, 60, 1, 86400 },
 	{ "retry_max",		K_INT,	O(retry_max), NULL, 3600, 1, 7 * 86400 },
 	{ "queue_lifetime",	K_LONG,	O(queue_lifetime), NULL, 5 * 86400, 60, 60 * 86400 },
+	{ "failed_lifetime",	K_LONG,	O(failed_lifetime), NULL, 30 * 86400, 60, 3650 * 86400.0 },
 	{ "hold_probe_interval", K_INT,	O(hold_probe_interval), NULL, 600, 5, 86400 },
 	{ "quota_pause",	K_INT,	O(quota_pause), NULL, 1800, 10, 86400 },
 	{ "status_warn_age",	K_LONG,	O(status_warn_age), NULL, 3600, 60, 60 * 86400 },

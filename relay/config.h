@@ -52,6 +52,7 @@ struct config {
 	int	 retry_min;		/* seconds: first retry */
 	int	 retry_max;		/* seconds: backoff cap */
 	long	 queue_lifetime;	/* seconds before a deferred message fails */
+	long	 failed_lifetime;	/* seconds a message stays in failed/ */
 	int	 hold_probe_interval;	/* seconds between probes while held */
 	int	 quota_pause;		/* seconds to pause after "daily quota exceeded" */
 

@@ -342,7 +342,7 @@ change_one(const struct spool *sp, const char *id, enum change ch, int all)
 	/* A requeued message is meant to go out: an old hold goes too. */
 	if (ch == CH_HOLD || ch == CH_RELEASE || ch == CH_REQUEUE)
 		st.held = ch == CH_HOLD;
-	r = spool_state_save(sp, id, &st);
+	r = spool_state_save(sp, id, &st, 1);
 	if (r == 0 && ch == CH_REQUEUE)
 		r = spool_move(sp, id, AREA_FAILED, AREA_QUEUE, 1);
 	if (r == 0 && ch != CH_FLUSH)
@@ -366,6 +366,69 @@ confirm(size_t n)
 	return fgets(ans, sizeof(ans), stdin) != NULL && (ans[0] == 'y' || ans[0] == 'Y');
 }
 
+/* Leave "VERB ID" lines for the running daemon and wake it (SIGUSR1). */
+static int
+tell_daemon(const struct spool *sp, long pid, const char *verb, char **ids, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *fp = open_memstream(&text, &len);
+	int r;
+
+	if (fp == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s %s\n", verb, ids[i]);
+	fclose(fp);
+	r = spool_request_post(sp, text);
+	free(text);
+	if (r == -1) {
+		fprintf(stderr, "sesrelay: cannot write a request in %s: %s\n", sp->run,
+		    strerror(errno));
+		return -1;
+	}
+	if (kill((pid_t)pid, SIGUSR1) == -1) {
+		fprintf(stderr, "sesrelay: cannot signal the daemon (pid %ld): %s\n", pid,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Flush with the daemon running: tell it what is due; no state file is
+ * rewritten (10,000 deferred messages: one line, not 10,000 fsyncs).  The
+ * daemon also tries a held queue, a held sender or a quota pause at once.
+ */
+static int
+flush_request(const struct spool *sp, long pid, int all, int argc, char **argv)
+{
+	char *allv[] = { "ALL" }, **ids = all ? allv : NULL;
+	size_t n = all ? 1 : 0;
+	enum spool_area area;
+	int i, bad = 0, r;
+
+	for (i = 1; !all && i < argc; i++) {
+		if (!qid_valid(argv[i]) || qlist_find(sp, argv[i], &area) == -1) {
+			fprintf(stderr, "sesrelay: no message %s in the queue (delivered "
+			    "and removed, or a wrong id: see mailq)\n", argv[i]);
+			bad = 1;
+		} else if (area == AREA_FAILED)
+			printf("%s: in failed/, left alone (requeue it to send it again)\n",
+			    argv[i]);
+		else {
+			ids = xrealloc(ids, (n + 1) * sizeof(char *));
+			ids[n++] = argv[i];
+		}
+	}
+	r = n > 0 ? tell_daemon(sp, pid, "flush", ids, n) : 0;
+	if (!all)
+		free(ids);
+	if (r == 0 && n > 0)
+		printf("asked the daemon (pid %ld) to deliver now\n", pid);
+	return r == -1 ? EXIT_TEMPFAIL : bad ? 1 : 0;
+}
+
 static int
 cmd_change(int argc, char **argv, struct config *cf, const struct spool *sp,
     enum change ch)
@@ -386,6 +449,8 @@ cmd_change(int argc, char **argv, struct config *cf, const struct spool *sp,
 		fprintf(stderr, "usage: sesrelay queue %s ID...|ALL\n", argv[0]);
 		return EXIT_USAGE;
 	}
+	if (ch == CH_FLUSH && (pid = daemon_running(cf)) > 1)
+		return flush_request(sp, pid, all, argc, argv);
 	if (all) {
 		struct qmsg *m;
 		ssize_t cnt = qlist_load(sp, NULL, &m), k;
@@ -417,16 +482,13 @@ cmd_change(int argc, char **argv, struct config *cf, const struct spool *sp,
 	} else
 		for (i = 0; i < n; i++)
 			bad |= change_one(sp, ids[i], ch, all) == -1;
+	if ((ch == CH_RELEASE || ch == CH_REQUEUE) && (pid = daemon_running(cf)) > 1)
+		tell_daemon(sp, pid, "look", ids, n);	/* re-read just these */
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	if (ch == CH_FLUSH || ch == CH_RELEASE || ch == CH_REQUEUE) {
-		if ((pid = daemon_running(cf)) > 1) {
-			if (kill((pid_t)pid, SIGUSR1) == 0)
-				printf("asked the daemon (pid %ld) to deliver now\n", pid);
-		} else if (ch == CH_FLUSH)
-			return daemon_once(cf) ? EXIT_TEMPFAIL : bad ? 1 : 0;
-	}
+	if (ch == CH_FLUSH)	/* no daemon running: deliver here */
+		return daemon_once(cf) ? EXIT_TEMPFAIL : bad ? 1 : 0;
 	return bad ? 1 : 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "envelope.h"
 #include "metrics.h"
+#include "qindex.h"
 #include "ratelimit.h"
 #include "senderhold.h"
 #include "smtp.h"
@@ -14,12 +15,6 @@
 
 #define MAX_RCPTS_PER_TXN 50	/* SES's limit per message */
 #define NO_WIRE ((size_t)-1)
-
-struct qentry {
-	char	 id[QID_LEN + 1];
-	double	 due;		/* INFINITY: held by the operator */
-	int	 waiting;	/* due later only for the rate limit or a throttle */
-};
 
 struct active;
 
@@ -73,9 +68,9 @@ struct runner {
 	double		 stop_deadline, next_rescan, paused_until, next_probe;
 	int		 held, probe_out, pool_restart, rescan_maildrop;
 	int		 unsynced;	/* removals not yet fsynced */
+	double		 unsynced_since;	/* the first of them */
 	double		 feed_at;	/* rate tokens for a message in flight */
-	struct qentry	*q;
-	size_t		 nq, capq;
+	struct qindex	 qi;		/* queued messages by id and due time */
 	struct active	*active;
 	struct ratelimit rl;
 	struct sender_holds sh;		/* mail held per sender (senderhold.h) */

@@ -162,7 +162,7 @@ runner_msg_finish(struct runner *r, struct active *a)
 	}
 	if (pending > 0) {
 		runner_q_set(r, a->id, r->held ? now_sec() : runner_state_due(&a->st));
-		runner_q_find(r, a->id)->waiting = a->throttled;
+		qindex_waiting(&r->qi, runner_q_find(r, a->id), a->throttled);
 	}
 	else {
 		runner_q_del(r, a->id);
@@ -171,9 +171,10 @@ runner_msg_finish(struct runner *r, struct active *a)
 				/* Keep the record that it was sent (runner_msg_result
 				 * skipped it), so it is not sent again. */
 				log_warn("%s: cannot remove", a->id);
-				spool_state_save(&r->sp, a->id, &a->st);
+				spool_state_save(&r->sp, a->id, &a->st, 1);
 			} else {
-				r->unsynced = 1;
+				if (r->unsynced++ == 0)
+					r->unsynced_since = now_sec();
 				log_info("%s: removed", a->id);
 			}
 		} else {
@@ -256,12 +257,25 @@ all_sent(const struct msg_state *st)
 	return 1;
 }
 
+/* A sent or failed recipient must survive a crash (else it is sent again
+ * or its bounce is lost); a state of pending recipients only need not. */
+static int
+has_outcome(const struct msg_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrcpts; i++)
+		if (st->rcpts[i].status != RCPT_PENDING)
+			return 1;
+	return 0;
+}
+
 static void
 save_state(struct runner *r, struct active *a)
 {
 	double t0 = now_sec();
 
-	if (spool_state_save(&r->sp, a->id, &a->st) == -1)
+	if (spool_state_save(&r->sp, a->id, &a->st, has_outcome(&a->st)) == -1)
 		log_warn("%s: cannot save state", a->id);
 	a->saved_at = now_sec();
 	a->save_cost = a->saved_at - t0;
@@ -492,7 +506,7 @@ reverse_wire(struct active *a)
  * recipients cost 50,000 steps, not 50,000^2), failing those that cannot
  * be sent.  Returns the number of wire addresses. */
 static size_t
-map_recipients(struct runner *r, struct active *a, double now)
+map_recipients(struct runner *r, struct active *a, double now, double due_by)
 {
 	size_t i, mask = 1, *slot;
 	char why[512];
@@ -511,7 +525,7 @@ map_recipients(struct runner *r, struct active *a, double now)
 		char *w;
 
 		a->next_same[i] = NO_WIRE;
-		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > now + 0.5)
+		if (rs->status != RCPT_PENDING || (double)rs->next_attempt > due_by)
 			continue;
 		if (now - a->e.arrival > r->cf->queue_lifetime) {
 			snprintf(why, sizeof(why), "gave up: in the queue for more than %ld s "
@@ -574,7 +588,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	struct active *a = xcalloc(1, sizeof(*a));
 	char err[512];
 	size_t i;
-	double now = now_sec(), wait;
+	double now = now_sec(), wait, due_by;
 	int pending_due = 0;
 
 	memcpy(a->id, qe->id, QID_LEN + 1);
@@ -582,34 +596,41 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	if (a->fd == -1) {
 		if (errno == ENOENT)
 			runner_q_del(r, a->id);	/* deleted by the operator */
-		else
-			qe->due = now + 60;
+		else if (errno == EINVAL) {
+			log_warnx("%s: damaged message in queue (%s): moved to failed/", a->id,
+			    err);
+			spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1);
+			runner_q_del(r, a->id);
+		} else
+			qindex_due(&r->qi, qe, now + 60);
 		free(a);
 		return 0;
 	}
 	if (spool_lock(a->fd, 0) == -1) {
-		qe->due = now + 2;	/* a queue command holds it */
+		qindex_due(&r->qi, qe, now + 2);	/* a queue command holds it */
 		goto skip;
 	}
 	if (spool_state_load(&r->sp, a->id, &a->e, &a->st, err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", a->id, err);
-		qe->due = now + 600;
+		qindex_due(&r->qi, qe, now + 600);
 		goto skip;
 	}
 	if (a->st.held) {
-		qe->due = INFINITY;
+		qindex_due(&r->qi, qe, INFINITY);
 		goto skip;
 	}
 	rewrite_expand_state(r->cf, a->id, &a->st, (long)now);
 	drop_envelope_rcpts(&a->e);	/* the state has them */
+	/* A flushed message: every pending recipient is due now. */
+	due_by = qe->forced ? INFINITY : now + 0.5;
 	for (i = 0; i < a->st.nrcpts; i++)
 		pending_due += a->st.rcpts[i].status == RCPT_PENDING &&
-		    (double)a->st.rcpts[i].next_attempt <= now + 0.5;
+		    (double)a->st.rcpts[i].next_attempt <= due_by;
 	/* Rate first, so that nothing below is undone for lack of tokens. */
 	if (pending_due > 0 && (wait = ratelimit_wait(&r->rl,
 	    pending_due < MAX_RCPTS_PER_TXN ? pending_due : MAX_RCPTS_PER_TXN, now)) > 0) {
-		qe->due = now + wait;
-		qe->waiting = 1;
+		qindex_due(&r->qi, qe, now + wait);
+		qindex_waiting(&r->qi, qe, 1);
 		goto skip;
 	}
 	a->wire_from = rewrite_sender(r->cf, a->e.sender);
@@ -618,7 +639,7 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	if (pending_due > 0 && now - a->e.arrival <= r->cf->queue_lifetime) {
 		a->sender_probe = sender_hold_find(&r->sh, a->wire_from) != NULL;
 		if (!sender_hold_admit(&r->sh, a->wire_from, now, &wait)) {
-			qe->due = wait;
+			qindex_due(&r->qi, qe, wait);
 			goto skip;
 		}
 	}
@@ -626,8 +647,9 @@ runner_msg_start(struct runner *r, struct qentry *qe, int probe)
 	r->active = a;
 	a->probe = probe;
 	a->saved_at = now;
-	qe->due = INFINITY;	/* in flight; runner_msg_finish sets the next due */
-	if (pending_due == 0 || map_recipients(r, a, now) == 0) {
+	qindex_due(&r->qi, qe, INFINITY);	/* in flight; runner_msg_finish sets the next due */
+	qe->forced = 0;
+	if (pending_due == 0 || map_recipients(r, a, now, due_by) == 0) {
 		if (pending_due > 0)
 			save_state(r, a);	/* all failed locally */
 		runner_msg_finish(r, a);

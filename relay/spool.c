@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <math.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -408,9 +409,7 @@ spool_remove(const struct spool *sp, enum spool_area a, const char *id, int sync
 int
 spool_sync_removals(const struct spool *sp)
 {
-	int r = fsync_dir(sp->queue);
-
-	return fsync_dir(sp->state) == -1 ? -1 : r;
+	return fsync_dir(sp->queue);
 }
 
 static char *
@@ -442,10 +441,11 @@ read_small_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* Write `data` to DIR/NAME through DIR/t.NAME.PID + fsync + rename + fsync. */
+/* Write `data` to DIR/NAME through DIR/t.NAME.PID + rename, with fsyncs
+ * of the file and the directory when `sync`. */
 static int
-replace_file(const char *dir, const char *name, const char *data, size_t len,
-    mode_t mode)
+write_replace(const char *dir, const char *name, const char *data, size_t len,
+    mode_t mode, int sync)
 {
 	char tmp[1024], dst[1024];
 	int fd, saved;
@@ -455,7 +455,7 @@ replace_file(const char *dir, const char *name, const char *data, size_t len,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd == -1)
 		return -1;
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	if (write_all(fd, data, len) == -1 || (sync && fsync(fd) == -1)) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -468,7 +468,14 @@ replace_file(const char *dir, const char *name, const char *data, size_t len,
 		errno = saved;
 		return -1;
 	}
-	return fsync_dir(dir);
+	return sync ? fsync_dir(dir) : 0;
+}
+
+static int
+replace_file_nosync(const char *dir, const char *name, const char *data, size_t len,
+    mode_t mode)
+{
+	return write_replace(dir, name, data, len, mode, 0);
 }
 
 int
@@ -488,14 +495,61 @@ spool_state_load(const struct spool *sp, const char *id,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (len == 0) {
+		/* An unsynced save cut by a crash (it recorded no outcome). */
+		free(text);
+		state_init(st, e);
+		return 0;
+	}
 	r = state_parse(text, len, st, err, errlen);
 	free(text);
 	return r;
 }
 
+double
+spool_state_due(const struct msg_state *st)
+{
+	double due = INFINITY;
+	size_t i;
+
+	if (st->held)
+		return INFINITY;
+	for (i = 0; i < st->nrcpts; i++)
+		if (st->rcpts[i].status == RCPT_PENDING &&
+		    (double)st->rcpts[i].next_attempt < due)
+			due = (double)st->rcpts[i].next_attempt;
+	return due == INFINITY ? 0 : due;	/* nothing pending: finalize now */
+}
+
+/* mtime of a held message's state: "never" (2^40 s, past any real date). */
+#define HELD_MTIME ((time_t)1 << 40)
+
+double
+spool_state_due_hint(int statefd, const char *id)
+{
+	struct stat sb;
+
+	if (fstatat(statefd, id, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	return sb.st_mtime >= HELD_MTIME ? INFINITY : (double)sb.st_mtime;
+}
+/* Stamp the due time as the state file's mtime (spool_state_due_hint). */
+static void
+stamp_due(int fd, const struct msg_state *st)
+{
+	double due = spool_state_due(st);
+	struct timespec ts[2];
+
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1].tv_sec = due == INFINITY ? HELD_MTIME : (time_t)due;
+	ts[1].tv_nsec = 0;
+	(void)futimens(fd, ts);
+}
+
 int
 spool_state_save(const struct spool *sp, const char *id,
-    const struct msg_state *st)
+    const struct msg_state *st, int sync)
 {
 	char tmp[1024], dst[1024];
 	FILE *fp;
@@ -512,7 +566,13 @@ spool_state_save(const struct spool *sp, const char *id,
 		goto fail;
 	}
 	/* Streamed: a big message's state is never one buffer in memory. */
-	if (state_write(st, fp) == -1 || fflush(fp) == EOF || fsync(fd) == -1) {
+	if (state_write(st, fp) == -1 || fflush(fp) == EOF) {
+		saved = errno;
+		fclose(fp);
+		goto fail;
+	}
+	stamp_due(fd, st);
+	if (sync && fsync(fd) == -1) {
 		saved = errno;
 		fclose(fp);
 		goto fail;
@@ -521,7 +581,7 @@ spool_state_save(const struct spool *sp, const char *id,
 		saved = errno;
 		goto fail;
 	}
-	return fsync_dir(sp->state);
+	return sync ? fsync_dir(sp->state) : 0;
  fail:
 	unlink(tmp);
 	errno = saved;
@@ -549,18 +609,46 @@ purge_temp(const char *path)
 	return r;
 }
 
+/*
+ * A state file whose message is in no area, and which nobody touched for
+ * max_age: a leftover of a crash between the removal of a message and of
+ * its state.  The age matters (issue 7 item 11b): a message being moved
+ * (requeue: failed/ -> queue/, a failure: queue/ -> failed/) can be missed
+ * by the three lookups below, one at a time; but its state was written
+ * just before the move, so its ctime is recent (ctime, not mtime: the
+ * mtime holds the due time).  Lookups relative to the area directories:
+ * a rescan of 100,000 state files costs one short lookup each.
+ */
+static int
+is_orphan(int statefd, const char *id, const int area_fd[3], time_t now, long max_age)
+{
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (area_fd[i] < 0 || faccessat(area_fd[i], id, F_OK, 0) == 0)
+			return 0;
+	return fstatat(statefd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now - sb.st_ctime > max_age;
+}
+
 static int
 purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	struct stat st;
-	char path[1024], other[1024];
+	char path[1024];
 	time_t now = time(NULL);
-	int removed = 0;
+	int removed = 0, area_fd[3] = { -1, -1, -1 }, i;
 
 	if (d == NULL)
 		return 0;
+	if (orphans_of != NULL) {
+		area_fd[0] = open(orphans_of->queue, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		area_fd[1] = open(orphans_of->failed, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		area_fd[2] = open(orphans_of->maildrop, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	while ((de = readdir(d)) != NULL) {
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (strncmp(de->d_name, "t.", 2) == 0) {
@@ -571,19 +659,14 @@ purge_dir(const char *dir, long max_age, const struct spool *orphans_of)
 		}
 		if (orphans_of == NULL || !qid_valid(de->d_name))
 			continue;
-		snprintf(other, sizeof(other), "%s/%s", orphans_of->queue, de->d_name);
-		if (access(other, F_OK) == 0)
-			continue;
-		snprintf(other, sizeof(other), "%s/%s", orphans_of->failed, de->d_name);
-		if (access(other, F_OK) == 0)
-			continue;
-		snprintf(other, sizeof(other), "%s/%s", orphans_of->maildrop, de->d_name);
-		if (access(other, F_OK) == 0)
-			continue;
-		if (unlink(path) == 0)
+		if (is_orphan(dirfd(d), de->d_name, area_fd, now, max_age) &&
+		    unlink(path) == 0)
 			removed++;
 	}
 	closedir(d);
+	for (i = 0; i < 3; i++)
+		if (area_fd[i] >= 0)
+			close(area_fd[i]);
 	return removed;
 }
 
@@ -632,6 +715,48 @@ spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen)
 }
 
 /* ---- run/status ----------------------------------------------------------- */
+
+int
+spool_request_post(const struct spool *sp, const char *text)
+{
+	static unsigned seq;
+	char name[64];
+
+	snprintf(name, sizeof(name), "req.%ld.%u.%ld", (long)getpid(), seq++,
+	    (long)now_us());
+	return replace_file_nosync(sp->run, name, text, strlen(text), 0600);
+}
+
+int
+spool_request_take(const struct spool *sp, char **text)
+{
+	DIR *d = opendir(sp->run);
+	struct dirent *de;
+	char path[1024], *one;
+	size_t len, total = 0;
+	int n = 0;
+
+	*text = xstrdup("");
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "req.", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", sp->run, de->d_name);
+		if ((one = read_small_file(path, &len)) == NULL)
+			continue;
+		unlink(path);
+		*text = xrealloc(*text, total + len + 2);
+		memcpy(*text + total, one, len);
+		total += len;
+		(*text)[total++] = '\n';
+		(*text)[total] = '\0';
+		free(one);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
 
 /* "since<TAB>sender<TAB>reason" */
 static void
@@ -721,7 +846,8 @@ spool_status_save(const struct spool *sp, const struct queue_status *qs)
 	for (p = text; *p; p++)
 		if (*p == '\r')
 			*p = ' ';
-	r = replace_file(sp->run, "status", text, strlen(text), 0600);
+	/* What the daemon shows, not what it must not lose: no fsync. */
+	r = replace_file_nosync(sp->run, "status", text, strlen(text), 0600);
 	free(text);
 	return r;
 }

@@ -95,23 +95,49 @@ int	spool_move(const struct spool *sp, const char *id, enum spool_area from,
  * finished messages, before it sleeps). */
 int	spool_remove(const struct spool *sp, enum spool_area a, const char *id,
 	    int sync);
-/* fsync the queue and state directories (group commit of removals). */
+/* fsync the queue directory (group commit of removals).  The state
+ * directory needs none: a state file that comes back after a crash without
+ * its message is an orphan, which spool_purge_stale removes. */
 int	spool_sync_removals(const struct spool *sp);
 
-/* State: load (missing file = fresh state from the envelope) and save
- * (temp + fsync + rename + directory fsync).  0 or -1 with err / errno. */
+/* State: load (a missing or empty file = fresh state from the envelope)
+ * and save (temp + rename, with fsyncs of the file and the directory when
+ * `sync`).  0 or -1 with err / errno.
+ * Unsynced saves are for states that record no outcome (every recipient
+ * still pending): a crash can only undo them into an older such state or
+ * an empty file, that is "send again later" (sesrelay-spool(5),
+ * Durability). */
 int	spool_state_load(const struct spool *sp, const char *id,
 	    const struct envelope *e, struct msg_state *st, char *err, size_t errlen);
 int	spool_state_save(const struct spool *sp, const char *id,
-	    const struct msg_state *st);
+	    const struct msg_state *st, int sync);
+/* When a message is next due by its state: the earliest next attempt of
+ * its pending recipients, 0 when none is pending (finish it now),
+ * INFINITY when held by the operator. */
+double	spool_state_due(const struct msg_state *st);
+/* The same, read from the state file's modification time, which
+ * spool_state_save sets to it: a rescan of 100,000 messages is a stat each,
+ * not a parse each.  0 when there is no state file (a fresh message). */
+double	spool_state_due_hint(int statefd, const char *id);	/* fd of state/ */
 
 /* Remove temp files older than max_age seconds (maildrop/t.*, state/t.*),
- * and state files whose message is gone.  Returns the number removed. */
+ * and state files whose message is gone and that were not written for
+ * max_age seconds.  Returns the number removed. */
 int	spool_purge_stale(const struct spool *sp, long max_age);
 
 /* Create the spool tree with the documented owners and modes (as root,
  * for make install and the tests).  0 or -1 with err. */
 int	spool_setup(const char *dir, const char *relay_user, char *err, size_t errlen);
+
+/* ---- requests to the running daemon (run/req.*) ----------------------------- */
+
+/* Leave a request for the daemon (lines "flush ALL", "flush ID", "look
+ * ID"), then signal it (SIGUSR1).  Written to a temp name and renamed, not
+ * fsynced: a request lost in a crash loses nothing queued.  0 or -1. */
+int	spool_request_post(const struct spool *sp, const char *text);
+/* Take (read and remove) every pending request: their lines concatenated
+ * in *text (malloc'd).  Returns the number of request files, 0 if none. */
+int	spool_request_take(const struct spool *sp, char **text);
 
 /* ---- queue-wide status (run/status), written by the daemon ---------------- */
 

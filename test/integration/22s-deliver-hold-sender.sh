@@ -46,6 +46,16 @@ t_grep '^queue:           not held' "$TROOT/status.out"
 t_grep '^Held:      mail from <alice@users.example> is held' "$TROOT/show.out"
 t_ok "status and queue show name the held sender"
 
+# A flush tries the held sender at once (item 12): SES says the same, the
+# hold goes on and nothing is counted.
+n=$(grep -c 'status=held' "$LOG")
+"$SESRELAY" -C "$CONF" queue flush >/dev/null || t_fail "queue flush"
+_more_held() { [ "$(grep -c 'status=held' "$LOG")" -gt "$n" ]; }
+T_WAIT=5 t_wait _more_held || t_fail "flush did not probe the held sender"
+t_grep 'to=<data554sender@example.com>.*attempts=0.*status=held' "$LOG"
+t_nogrep 'mail from <alice@users.example> released' "$LOG"
+t_ok "flush probed the held sender; still held"
+
 # Issue 7 item 11(a): a recipient's 553 whose text merely contains the
 # sender's address (rcpt553+u@example.com ends with u@example.com) is that
 # recipient's failure, not a hold of the queue or of the sender.
