@@ -253,7 +253,7 @@ cmd_status(int argc, char **argv, struct config *cf)
 		*p = '/';
 	printf("SESRELAY %s - %s | incoming=%ld active=%ld deferred=%ld held=%ld "
 	    "failed=%ld oldest_age=%lds;%ld\n", level == 0 ? "OK" : level == 1 ?
-	    "WARNING" : "CRITICAL", why, c.incoming, c.active, c.deferred, c.held,
+	    "WARNING" : "CRITICAL", qlist_esc(why), c.incoming, c.active, c.deferred, c.held,
 	    c.failed, c.oldest_age, cf->status_warn_age);
 	printf("daemon:          %s\n", pid > 1 ? (snprintf(b1, sizeof(b1), "running, pid %ld",
 	    pid), b1) : "NOT running");
@@ -263,24 +263,24 @@ cmd_status(int argc, char **argv, struct config *cf)
 	printf("last delivery:   %s\n", ago(qs.last_success, now, b1, sizeof(b1)));
 	if (qs.first_failure && qs.first_failure >= qs.last_success) {
 		printf("first failure:   %s: %s\n", ago(qs.first_failure, now, b2, sizeof(b2)),
-		    qs.first_failure_text);
+		    qlist_esc(qs.first_failure_text));
 		printf("last failure:    %s: %s\n", ago(qs.last_failure, now, b3, sizeof(b3)),
-		    qs.last_failure_text);
+		    qlist_esc(qs.last_failure_text));
 	}
 	printf("queue:           %s\n", qs.held_since && pid ? "HELD" : "not held");
 	if (qs.held_since && pid)
-		printf("held because:    %s\n", qs.hold_reason);
+		printf("held because:    %s\n", qlist_esc(qs.hold_reason));
 	for (i = 0; pid && i < qs.nsender_holds; i++)
 		printf("sender held:     mail from <%s> since %s (other senders' mail goes "
-		    "on): %s\n", qs.sender_hold[i].sender, qlist_time(qs.sender_hold[i].since,
-		    b1, sizeof(b1)), qs.sender_hold[i].reason);
+		    "on): %s\n", qlist_esc(qs.sender_hold[i].sender), qlist_time(qs.sender_hold[i].since,
+		    b1, sizeof(b1)), qlist_esc(qs.sender_hold[i].reason));
 	if (pid && (qs.held_since || qs.nsender_holds || qs.throttled_until > now))
 		printf("to retry now:    after fixing the cause, 'sesrelay queue flush' (or "
 		    "'sendmail -q') tries at once; a configuration change needs 'systemctl "
 		    "reload sesrelay'\n");
 	if (qs.throttled_until > now)
 		printf("paused until:    %s (%s)\n", qlist_time(qs.throttled_until, b1,
-		    sizeof(b1)), qs.throttle_reason);
+		    sizeof(b1)), qlist_esc(qs.throttle_reason));
 	transport_line(cf, tb, sizeof(tb));
 	printf("transport:       %s\n", tb);
 	printf("send rate:       %.2f/s configured, %.2f/s now\n", cf->max_rate,

@@ -45,4 +45,13 @@ for f in "$TROOT/show" "$TROOT/mailq"; do
 	t_nogrep $'\x1b' "$f"; t_nogrep $'\x07' "$f"
 	t_grep '451 \\033\[31mred' "$f"
 done
+
+# status: a server's reply with ESC/BEL (a hostile or broken relay) is
+# printed escaped.
+t_standin --fail-all-data $'451 \x1b[31mred\x07'
+printf 'Subject: s\n\nb\n' | $SM -i esc@example.com || t_fail "queue for status"
+t_drain
+"$SESRELAY" -C "$CONF" status >"$TROOT/status" 2>&1
+t_grep 'last failure: .*451 \\033\[31mred' "$TROOT/status"
+t_nogrep $'\x1b' "$TROOT/status"; t_nogrep $'\x07' "$TROOT/status"
 echo "all escapes ok"
