@@ -22,7 +22,6 @@
 #include "spool.h"
 #include "util.h"
 
-#define MAX_RCPTS 1000
 
 struct session {
 	FILE	*in, *out;
@@ -139,7 +138,7 @@ do_rcpt(struct session *s, const char *arg)
 		free(a);
 		return;
 	}
-	if (s->nrcpts >= MAX_RCPTS) {
+	if (s->nrcpts >= (size_t)s->cf->max_recipients) {	/* as intake refuses more */
 		reply(s, "452 4.5.3 Error: too many recipients");
 		free(a);
 		return;

@@ -17,6 +17,15 @@ t_eq "$(t_ndrops)" 0 "nothing queued"
 rc=0; printf 'Subject: cap\n\nx\n' | "$SENDMAIL" -C "$CONF" -i \
 	$(seq -f 'a%g@example.com' 1 601) 2>/dev/null || rc=$?
 t_eq "$rc" 65 "601 argument recipients refused with 65"
+# -bs: RCPT beyond the cap answered 452 (Postfix's smtpd_recipient_limit),
+# the first 600 kept and queued.
+{ printf 'HELO x\r\nMAIL FROM:<s@example.com>\r\n'
+  seq -f 'RCPT TO:<b%g@example.com>\r' 1 601
+  printf 'DATA\r\nSubject: cap\r\n\r\nx\r\n.\r\nQUIT\r\n'; } |
+	"$SENDMAIL" -C "$CONF" -bs >"$TROOT/bs" 2>&1
+t_eq "$(grep -c '^452 ' "$TROOT/bs")" 1 "-bs: the 601st RCPT gets 452"
+t_grep '^250 2.0.0 Ok: queued' "$TROOT/bs"
+t_clear_drops
 
 # Rate: 60 recipients at 10/s are two transactions (50 + 10); the second
 # must wait for the 40-token debt of the first (>= 4 s), not go at once.
