@@ -15,6 +15,7 @@
 #include "account_view.h"
 #include "awsjson.h"
 #include "config.h"
+#include "qlist.h"
 
 static double
 quota_percent(const struct ses_account *a)
@@ -74,20 +75,6 @@ account_status(const struct config *cf, struct account_facts *f, int *level,
 		    "bounce or complaint rate too high");
 }
 
-static const char *
-age(time_t t, char *buf, size_t len)
-{
-	long d = (long)(time(NULL) - t);
-
-	if (d < 120)
-		snprintf(buf, len, "%ld s ago", d);
-	else if (d < 7200)
-		snprintf(buf, len, "%ld min ago", d / 60);
-	else
-		snprintf(buf, len, "%.1f h ago", d / 3600.0);
-	return buf;
-}
-
 void
 account_status_text(FILE *out, const struct config *cf, const struct account_facts *f)
 {
@@ -98,7 +85,7 @@ account_status_text(FILE *out, const struct config *cf, const struct account_fac
 		fprintf(out, "SES account:     %s, sending %s, %s (%s, as of %s)\n",
 		    a->production ? "production" : "SANDBOX", paused(a) ? "PAUSED" : "enabled",
 		    a->enforcement[0] ? a->enforcement : "enforcement unknown", f->region,
-		    age(f->fetched, b, sizeof(b)));
+		    qlist_ago((long)f->fetched, (long)time(NULL), b, sizeof(b)));
 		if (!a->production)
 			fprintf(out, "sandbox:         mail goes only to verified recipients; "
 			    "request production access in the SES console\n");
@@ -114,7 +101,7 @@ account_status_text(FILE *out, const struct config *cf, const struct account_fac
 	}
 	if (f->error_time && f->error_line[0])
 		fprintf(out, "SES API:         %s (%s)\n", f->error_line,
-		    age(f->error_time, b, sizeof(b)));
+		    qlist_ago((long)f->error_time, (long)time(NULL), b, sizeof(b)));
 }
 
 void

@@ -128,6 +128,22 @@ qlist_time(long t, char *buf, size_t len)
 }
 
 const char *
+qlist_ago(long t, long now, char *buf, size_t len)
+{
+	long d = now - t;
+
+	if (t <= 0)
+		snprintf(buf, len, "never");
+	else if (d < 120)
+		snprintf(buf, len, "%ld s ago", d);
+	else if (d < 7200)
+		snprintf(buf, len, "%ld min ago", d / 60);
+	else
+		snprintf(buf, len, "%.1f h ago", d / 3600.0);
+	return buf;
+}
+
+const char *
 qlist_esc(const char *s)
 {
 	static char *ring[16];

@@ -27,6 +27,8 @@ void	qlist_free(struct qmsg *m, ssize_t n);
 int	qlist_find(const struct spool *sp, const char *id, enum spool_area *area);
 /* Epoch seconds as "2026-11-24T16:04:20Z" (UTC) into buf. */
 const char *qlist_time(long t, char *buf, size_t len);
+/* How long ago t was, for people: "12 s ago", "5 min ago", "never" (t <= 0). */
+const char *qlist_ago(long t, long now, char *buf, size_t len);
 /* s for a terminal: control characters escaped (str_escape), so a header
  * or a server reply cannot send escape sequences to root's terminal.  The
  * result stays valid for the next 16 calls: meant for printf arguments. */

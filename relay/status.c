@@ -43,22 +43,6 @@ transport_line(const struct config *cf, char *buf, size_t len)
 		snprintf(buf, len, "smtp (%s:%d)", cf->host, cf->port);
 }
 
-static const char *
-ago(long t, long now, char *buf, size_t len)
-{
-	long d = now - t;
-
-	if (t <= 0)
-		snprintf(buf, len, "never");
-	else if (d < 120)
-		snprintf(buf, len, "%ld s ago", d);
-	else if (d < 7200)
-		snprintf(buf, len, "%ld min ago", d / 60);
-	else
-		snprintf(buf, len, "%.1f h ago", d / 3600.0);
-	return buf;
-}
-
 /* ---- SES events over the last 24 h (sent-mail history) ------------------- */
 
 /* SES reviews an account at a 5 % hard-bounce or 0.1 % complaint rate and
@@ -260,11 +244,11 @@ cmd_status(int argc, char **argv, struct config *cf)
 	printf("messages:        %ld incoming, %ld active, %ld deferred, %ld held, %ld failed\n",
 	    c.incoming, c.active, c.deferred, c.held, c.failed);
 	printf("oldest message:  %ld s\n", c.oldest_age);
-	printf("last delivery:   %s\n", ago(qs.last_success, now, b1, sizeof(b1)));
+	printf("last delivery:   %s\n", qlist_ago(qs.last_success, now, b1, sizeof(b1)));
 	if (qs.first_failure && qs.first_failure >= qs.last_success) {
-		printf("first failure:   %s: %s\n", ago(qs.first_failure, now, b2, sizeof(b2)),
+		printf("first failure:   %s: %s\n", qlist_ago(qs.first_failure, now, b2, sizeof(b2)),
 		    qlist_esc(qs.first_failure_text));
-		printf("last failure:    %s: %s\n", ago(qs.last_failure, now, b3, sizeof(b3)),
+		printf("last failure:    %s: %s\n", qlist_ago(qs.last_failure, now, b3, sizeof(b3)),
 		    qlist_esc(qs.last_failure_text));
 	}
 	printf("queue:           %s\n", qs.held_since && pid ? "HELD" : "not held");
