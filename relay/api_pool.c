@@ -20,6 +20,7 @@
 #include "awscreds.h"
 #include "awshttp.h"
 #include "config.h"
+#include "jobq.h"
 #include "sesapi_send.h"
 #include "smtp.h"
 #include "util.h"
@@ -27,15 +28,9 @@
 #define IDLE_CLOSE 4.0		/* seconds, as for SMTP */
 
 struct api_pool {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
+	struct jobq	 q;
 	pthread_t	*threads;
-	int		 nthreads;
-	int		 busy;
-	int		 stop;
 	volatile int	 abort;
-	struct smtp_job	*todo, *todo_tail, *done;
-	int		 wake_fd;
 	struct awscreds_chain *creds;
 	struct ses_sender *sender;
 	char		*relay_host;	/* the endpoint URL, for relay= */
@@ -72,16 +67,16 @@ run_job(struct api_pool *p, struct awshttp_conn *conn, struct smtp_job *job)
 	job->rcpt_reply = xcalloc(job->nrcpts, sizeof(char *));
 }
 
+/* Waiting for work: close a connection idle for IDLE_CLOSE seconds. */
 static void
-finish(struct api_pool *p, struct smtp_job *job)
+close_idle(void *arg)
 {
-	pthread_mutex_lock(&p->mu);
-	job->next = p->done;
-	p->done = job;
-	p->busy--;
-	while (write(p->wake_fd, "x", 1) == -1 && errno == EINTR)
-		;
-	pthread_mutex_unlock(&p->mu);
+	struct awshttp_conn **conn = arg;
+
+	if (*conn != NULL && awshttp_conn_idle(*conn) > IDLE_CLOSE) {
+		awshttp_conn_free(*conn);
+		*conn = NULL;
+	}
 }
 
 static void *
@@ -93,29 +88,7 @@ worker(void *arg)
 	double conn_start = 0;
 	int count = 0;
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->todo == NULL && !p->stop) {
-			struct timespec ts;
-
-			if (conn != NULL && awshttp_conn_idle(conn) > IDLE_CLOSE) {
-				pthread_mutex_unlock(&p->mu);
-				awshttp_conn_free(conn);
-				conn = NULL;
-				pthread_mutex_lock(&p->mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-		}
-		if (p->stop)
-			break;
-		job = p->todo;
-		if ((p->todo = job->next) == NULL)
-			p->todo_tail = NULL;
-		pthread_mutex_unlock(&p->mu);
-
+	while ((job = jobq_next(&p->q, close_idle, &conn)) != NULL) {
 		if (conn != NULL && (count >= p->max_messages ||
 		    now_sec() - conn_start >= p->max_seconds)) {
 			awshttp_conn_free(conn);
@@ -128,10 +101,8 @@ worker(void *arg)
 		}
 		run_job(p, conn, job);
 		count++;
-		finish(p, job);
-		pthread_mutex_lock(&p->mu);
+		jobq_finish(&p->q, job);
 	}
-	pthread_mutex_unlock(&p->mu);
 	awshttp_conn_free(conn);
 	return NULL;
 }
@@ -145,18 +116,15 @@ api_pool_start(const struct config *cf, int wake_fd)
 	/* The HTTP client's settings (aws_ca_file, timeouts) were set once by
 	 * the daemon at start: setting them here would race the account
 	 * view's thread. */
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->wake_fd = wake_fd;
+	jobq_init(&p->q, cf->connections, wake_fd);
 	p->creds = awscreds_chain_new(cf);
 	p->sender = ses_sender_new(cf, p->creds);
 	p->relay_host = xstrdup(ses_sender_endpoint(p->sender));
 	p->stall_s = cf->response_timeout;
 	p->max_messages = cf->connection_max_messages;
 	p->max_seconds = cf->connection_max_seconds;
-	p->nthreads = cf->connections;
-	p->threads = xcalloc((size_t)p->nthreads, sizeof(pthread_t));
-	for (i = 0; i < p->nthreads; i++)
+	p->threads = xcalloc((size_t)p->q.nthreads, sizeof(pthread_t));
+	for (i = 0; i < p->q.nthreads; i++)
 		if ((errno = pthread_create(&p->threads[i], NULL, worker, p)) != 0)
 			fatal(EXIT_OSERR, "pthread_create");
 	return p;
@@ -165,53 +133,25 @@ api_pool_start(const struct config *cf, int wake_fd)
 int
 api_pool_idle(struct api_pool *p)
 {
-	int n;
-
-	/* One job may wait per worker (see smtp_pool_idle). */
-	pthread_mutex_lock(&p->mu);
-	n = 2 * p->nthreads - p->busy;
-	pthread_mutex_unlock(&p->mu);
-	return n < 0 ? 0 : n;
+	return jobq_idle(&p->q);
 }
 
 int
 api_pool_busy(struct api_pool *p)
 {
-	int n;
-
-	pthread_mutex_lock(&p->mu);
-	n = p->busy;
-	pthread_mutex_unlock(&p->mu);
-	return n;
+	return jobq_busy(&p->q);
 }
 
 void
 api_pool_submit(struct api_pool *p, struct smtp_job *job)
 {
-	job->next = NULL;
-	job->rcpt_code = NULL;
-	job->rcpt_reply = NULL;
-	pthread_mutex_lock(&p->mu);
-	if (p->todo_tail)
-		p->todo_tail->next = job;
-	else
-		p->todo = job;
-	p->todo_tail = job;
-	p->busy++;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	jobq_submit(&p->q, job);
 }
 
 struct smtp_job *
 api_pool_take_done(struct api_pool *p)
 {
-	struct smtp_job *job;
-
-	pthread_mutex_lock(&p->mu);
-	if ((job = p->done) != NULL)
-		p->done = job->next;
-	pthread_mutex_unlock(&p->mu);
-	return job;
+	return jobq_take_done(&p->q);
 }
 
 void
@@ -225,17 +165,13 @@ api_pool_stop(struct api_pool *p)
 {
 	int i;
 
-	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < p->nthreads; i++)
+	jobq_stop(&p->q);
+	for (i = 0; i < p->q.nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	free(p->threads);
 	ses_sender_free(p->sender);
 	awscreds_chain_free(p->creds);
 	free(p->relay_host);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
+	jobq_destroy(&p->q);
 	free(p);
 }

@@ -25,6 +25,8 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "jobq.h"
+#include "log.h"
 #include "msgstream.h"
 #include "smtp.h"
 #include "util.h"
@@ -37,15 +39,9 @@
 #define MAX_LINES 256
 
 struct smtp_pool {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
+	struct jobq	 q;
 	pthread_t	*threads;
-	int		 nthreads;
-	int		 busy;
-	int		 stop;
 	volatile int	 abort;
-	struct smtp_job	*todo, *todo_tail, *done;
-	int		 wake_fd;
 	/* settings copied from the config */
 	char		*url, *host, *user, *password, *ca_file;
 	long		 connect_timeout, response_timeout;
@@ -185,58 +181,51 @@ run_job(struct smtp_pool *p, CURL *h, struct smtp_job *job)
 	curl_slist_free_all(rcpts);
 }
 
+/* One worker's connection. */
+struct conn {
+	CURL	*h;
+	double	 last_used;
+};
+
+/* Waiting for work: QUIT an idle connection before SES drops it. */
+static void
+close_idle(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->h != NULL && now_sec() - c->last_used > IDLE_CLOSE) {
+		curl_easy_cleanup(c->h);	/* QUIT + close */
+		c->h = NULL;
+	}
+}
+
 static void *
 worker(void *arg)
 {
 	struct smtp_pool *p = arg;
 	struct smtp_job *job;
-	CURL *h = NULL;
-	double last_used = 0, conn_start = 0;
+	struct conn c = { NULL, 0 };
+	double conn_start = 0;
 	int count = 0;
-	long nconn;
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->todo == NULL && !p->stop) {
-			struct timespec ts;
-
-			if (h != NULL && now_sec() - last_used > IDLE_CLOSE) {
-				pthread_mutex_unlock(&p->mu);
-				curl_easy_cleanup(h);	/* QUIT + close */
-				h = NULL;
-				pthread_mutex_lock(&p->mu);
-				continue;
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-		}
-		if (p->stop)
-			break;
-		job = p->todo;
-		p->todo = job->next;
-		if (p->todo == NULL)
-			p->todo_tail = NULL;
-		pthread_mutex_unlock(&p->mu);
-
+	while ((job = jobq_next(&p->q, close_idle, &c)) != NULL) {
 		/* Recycle long-lived connections: SES's load balancer nodes
 		 * come and go, and long sessions die. */
-		if (h != NULL && (count >= p->max_messages ||
+		if (c.h != NULL && (count >= p->max_messages ||
 		    now_sec() - conn_start >= p->max_seconds)) {
-			curl_easy_cleanup(h);
-			h = NULL;
+			curl_easy_cleanup(c.h);
+			c.h = NULL;
 		}
-		if (h == NULL)
-			h = curl_easy_init();
-		if (h == NULL) {
+		if (c.h == NULL)
+			c.h = curl_easy_init();
+		if (c.h == NULL) {
 			job->cc = CURLE_OUT_OF_MEMORY;
 			snprintf(job->reply, sizeof(job->reply), "out of memory");
 			job->rcpt_code = xcalloc(job->nrcpts, sizeof(int));
 			job->rcpt_reply = xcalloc(job->nrcpts, sizeof(char *));
 		} else {
-			run_job(p, h, job);
-			nconn = job->reused ? 0 : 1;
-			if (nconn) {
+			run_job(p, c.h, job);
+			if (!job->reused) {
 				conn_start = now_sec();
 				count = 0;
 			}
@@ -246,18 +235,11 @@ worker(void *arg)
 				count = 0;
 			}
 		}
-		last_used = now_sec();
-
-		pthread_mutex_lock(&p->mu);
-		job->next = p->done;
-		p->done = job;
-		p->busy--;
-		while (write(p->wake_fd, "x", 1) == -1 && errno == EINTR)
-			;
+		c.last_used = now_sec();
+		jobq_finish(&p->q, job);
 	}
-	pthread_mutex_unlock(&p->mu);
-	if (h != NULL)
-		curl_easy_cleanup(h);
+	if (c.h != NULL)
+		curl_easy_cleanup(c.h);
 	return NULL;
 }
 
@@ -267,9 +249,7 @@ smtp_pool_start(const struct config *cf, const char *password, int wake_fd)
 	struct smtp_pool *p = xcalloc(1, sizeof(*p));
 	int i;
 
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->wake_fd = wake_fd;
+	jobq_init(&p->q, cf->connections, wake_fd);
 	p->url = xasprintf("%s://%s:%d/%s", strcmp(cf->tls, "implicit") == 0 ?
 	    "smtps" : "smtp", cf->host, cf->port, cf->helo_name);
 	p->host = xstrdup(cf->host);
@@ -280,66 +260,35 @@ smtp_pool_start(const struct config *cf, const char *password, int wake_fd)
 	p->response_timeout = cf->response_timeout;
 	p->max_messages = cf->connection_max_messages;
 	p->max_seconds = cf->connection_max_seconds;
-	p->nthreads = cf->connections;
-	p->threads = xcalloc((size_t)p->nthreads, sizeof(pthread_t));
-	for (i = 0; i < p->nthreads; i++)
-		pthread_create(&p->threads[i], NULL, worker, p);
+	p->threads = xcalloc((size_t)p->q.nthreads, sizeof(pthread_t));
+	for (i = 0; i < p->q.nthreads; i++)
+		if ((errno = pthread_create(&p->threads[i], NULL, worker, p)) != 0)
+			fatal(EXIT_OSERR, "pthread_create");
 	return p;
 }
 
 int
 smtp_pool_idle(struct smtp_pool *p)
 {
-	int n;
-
-	/* One job may wait per worker, so that a worker starts its next
-	 * message while the main thread is still recording the last one
-	 * (state file, fsync). */
-	pthread_mutex_lock(&p->mu);
-	n = 2 * p->nthreads - p->busy;
-	pthread_mutex_unlock(&p->mu);
-	return n < 0 ? 0 : n;
+	return jobq_idle(&p->q);
 }
 
 int
 smtp_pool_busy(struct smtp_pool *p)
 {
-	int n;
-
-	pthread_mutex_lock(&p->mu);
-	n = p->busy;
-	pthread_mutex_unlock(&p->mu);
-	return n;
+	return jobq_busy(&p->q);
 }
 
 void
 smtp_submit(struct smtp_pool *p, struct smtp_job *job)
 {
-	job->next = NULL;
-	job->rcpt_code = NULL;
-	job->rcpt_reply = NULL;
-	pthread_mutex_lock(&p->mu);
-	if (p->todo_tail)
-		p->todo_tail->next = job;
-	else
-		p->todo = job;
-	p->todo_tail = job;
-	p->busy++;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	jobq_submit(&p->q, job);
 }
 
 struct smtp_job *
 smtp_take_done(struct smtp_pool *p)
 {
-	struct smtp_job *job;
-
-	pthread_mutex_lock(&p->mu);
-	job = p->done;
-	if (job != NULL)
-		p->done = job->next;
-	pthread_mutex_unlock(&p->mu);
-	return job;
+	return jobq_take_done(&p->q);
 }
 
 void
@@ -353,11 +302,8 @@ smtp_pool_stop(struct smtp_pool *p)
 {
 	int i;
 
-	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < p->nthreads; i++)
+	jobq_stop(&p->q);
+	for (i = 0; i < p->q.nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	free(p->threads);
 	free(p->url);
@@ -366,8 +312,7 @@ smtp_pool_stop(struct smtp_pool *p)
 	explicit_bzero(p->password, strlen(p->password));
 	free(p->password);
 	free(p->ca_file);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
+	jobq_destroy(&p->q);
 	free(p);
 }
 
