@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One message with 50,000 recipients and a ~900 KB header (issue 7 item 1):
-# the daemon's peak RSS beside a one-recipient run, and its CPU for the
-# attempt.  Prints one line: many_rcpts: ... .  Called by bench/run.sh;
+# sendmail's time to queue it (argument recipients), the daemon's peak RSS
+# beside a one-recipient run, and its CPU for the attempt.  Prints one line: many_rcpts: ... .  Called by bench/run.sh;
 # runs alone too: bench/many-rcpts.sh [build] (as root).
 set -u
 BUILD=$(cd "${1:-build}" && pwd); export BUILD
@@ -22,15 +22,17 @@ PY
 "$SENDMAIL" -C "$CONF" -i one@example.com <"$TROOT/head" || t_fail "enqueue 1"
 one=$("$B/spawn" 1 1 /dev/null "$SESRELAY" -C "$CONF" daemon --once) || t_fail "daemon: $one"
 seq -f 'user%g@example.com' 1 "$N" >"$TROOT/rcpts"
+t0=$EPOCHREALTIME
 # shellcheck disable=SC2046
 "$SENDMAIL" -C "$CONF" -i $(cat "$TROOT/rcpts") <"$TROOT/head" || t_fail "enqueue $N"
+enq_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}')
 # One message, not several.
 [ "$(t_ndrops)" -eq 1 ] || t_fail "the $N recipients were split into $(t_ndrops) messages"
 n0=$(t_stat recipients_accepted 2>/dev/null || echo 0)
 many=$("$B/spawn" 1 1 /dev/null ${WRAP:-} "$SESRELAY" -C "$CONF" daemon --once) || t_fail "daemon: $many"
 sent=$(grep -c 'status=sent' "$LOG")
 [ "$(t_nqueue)" -eq 0 ] || t_fail "the message is still queued"
-echo "many_rcpts: recipients=$N sent_logged=$((sent - 1)) rss_one_kb=$(field maxrss_kb "$one")" \
+echo "many_rcpts: recipients=$N enqueue_s=$enq_s sent_logged=$((sent - 1)) rss_one_kb=$(field maxrss_kb "$one")" \
 	"rss_many_kb=$(field maxrss_kb "$many")" \
 	"rss_added_kb=$(( $(field maxrss_kb "$many") - $(field maxrss_kb "$one") ))" \
 	"cpu_s=$(awk -v c="$(field cpu_ms_per_run "$many")" 'BEGIN{printf "%.2f", c/1000}')" \

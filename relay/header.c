@@ -75,18 +75,69 @@ addr_equal(const char *a, const char *b)
 	return da == NULL || strcasecmp(da, db) == 0;
 }
 
+/* Hash of an address as addr_equal compares it: the local part exactly,
+ * the domain (after the last '@') without case. */
+static size_t
+addr_hash(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	size_t h;
+
+	if (at == NULL)
+		return str_hash(a);
+	h = hash_bytes(HASH_INIT, a, (size_t)(at - a));
+	for (; *at; at++) {
+		unsigned char c = (unsigned char)tolower((unsigned char)*at);
+		h = hash_bytes(h, &c, 1);
+	}
+	return h;
+}
+
+/* The slot for `addr`: the one holding an equal address, or the empty
+ * one where it belongs. */
+static size_t *
+addrlist_slot(const struct addrlist *l, const char *addr)
+{
+	size_t h;
+
+	for (h = addr_hash(addr) & l->mask; l->slot[h] != 0; h = (h + 1) & l->mask)
+		if (addr_equal(l->addr[l->slot[h] - 1], addr))
+			break;
+	return &l->slot[h];
+}
+
+/* Keep the table at most half full: size it for 2n + 2 entries, rounded up
+ * to a power of two (the address array holds half as many), and put every
+ * address back. */
+static void
+addrlist_grow(struct addrlist *l)
+{
+	size_t size = 16, i;
+
+	while (size < 2 * (l->n + 1))
+		size *= 2;
+	free(l->slot);
+	l->slot = xcalloc(size, sizeof(*l->slot));
+	l->mask = size - 1;
+	l->addr = xrealloc(l->addr, size / 2 * sizeof(char *));
+	for (i = 0; i < l->n; i++)
+		*addrlist_slot(l, l->addr[i]) = i + 1;
+}
+
 int
 addrlist_add(struct addrlist *l, const char *addr)
 {
-	size_t i;
+	size_t *slot;
 
 	if (*addr == '\0')
 		return 0;
-	for (i = 0; i < l->n; i++)
-		if (addr_equal(l->addr[i], addr))
-			return 0;
-	l->addr = xrealloc(l->addr, (l->n + 1) * sizeof(char *));
+	if (l->slot == NULL || 2 * (l->n + 1) > l->mask + 1)
+		addrlist_grow(l);
+	slot = addrlist_slot(l, addr);
+	if (*slot != 0)
+		return 0;
 	l->addr[l->n++] = xstrdup(addr);
+	*slot = l->n;
 	return 1;
 }
 
@@ -98,8 +149,11 @@ addrlist_free(struct addrlist *l)
 	for (i = 0; i < l->n; i++)
 		free(l->addr[i]);
 	free(l->addr);
+	free(l->slot);
 	l->addr = NULL;
+	l->slot = NULL;
 	l->n = 0;
+	l->mask = 0;
 }
 
 /* Lexical state of header text: inside a quoted string, inside (nested)

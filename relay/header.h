@@ -7,9 +7,14 @@
 #include <stddef.h>
 
 /* A list of addr-specs ("local@domain" or a bare "local"). */
+/* Addresses in the order added; `slot` is an open-addressing hash of them
+ * (index + 1, 0 = empty) so adding stays linear for 50,000 recipients.
+ * Start from { 0 }. */
 struct addrlist {
 	char	**addr;
 	size_t	  n;
+	size_t	 *slot;
+	size_t	  mask;		/* slots - 1, or 0 before the first add */
 };
 
 /* Longest field name: "Name:" fits one 998-octet line. */

@@ -477,14 +477,19 @@ history_message_id(int fd, const struct envelope *e)
 	return id ? id : xstrdup("");
 }
 
+/* The daemon's main thread owns this handle (the event poller has its
+ * own) and its open group of rows. */
+static struct history *note_h;
+static double note_since;
+static long note_rows;
+#define NOTE_ROWS_MAX 512
+
 void
 history_note_sent(const struct config *cf, const char *qid, int fd,
     const struct envelope *e, const char *rcpt, const char *orig_rcpt,
     const char *ses_id)
 {
-	/* The daemon's main thread owns this handle; the event poller has its
-	 * own.  The Message-ID is read once per message. */
-	static struct history *h;
+	/* The Message-ID is read once per message. */
 	static int broken;
 	static double next_prune;
 	static char last_qid[64], *last_msgid;
@@ -494,8 +499,8 @@ history_note_sent(const struct config *cf, const char *qid, int fd,
 
 	if (broken)
 		return;
-	if (h == NULL && (h = history_open(cf->spool_dir, HISTORY_WRITE, err,
-	    sizeof(err))) == NULL) {
+	if (note_h == NULL && (note_h = history_open(cf->spool_dir, HISTORY_WRITE,
+	    err, sizeof(err))) == NULL) {
 		log_warnx("sent-mail history off: %s", err);
 		broken = 1;
 		return;
@@ -505,19 +510,48 @@ history_note_sent(const struct config *cf, const char *qid, int fd,
 		last_msgid = history_message_id(fd, e);
 		snprintf(last_qid, sizeof(last_qid), "%s", qid);
 	}
+	if (note_since == 0) {
+		if (history_begin(note_h) == -1)
+			log_warnx("sent-mail history: cannot begin a transaction: %s",
+			    history_error(note_h));
+		else
+			note_since = now;
+	}
 	s = (struct history_sent){ now, qid, last_msgid, ses_id ? ses_id : "",
 	    e->sender, rcpt, orig_rcpt, e->user, e->uid, e->arrival, e->size };
-	if (history_add_sent(h, &s) == -1)
+	if (history_add_sent(note_h, &s) == -1)
 		log_warnx("%s: cannot record <%s> in the sent-mail history: %s", qid,
-		    rcpt, history_error(h));
+		    rcpt, history_error(note_h));
+	if (++note_rows >= NOTE_ROWS_MAX)
+		history_note_commit();
 	if (now >= next_prune) {
-		long n = history_prune(h, now, (long)cf->history_retention_days * 86400,
-		    cf->history_max_mb * 1024 * 1024);
+		long n;
 
+		history_note_commit();	/* the prune is a transaction of its own */
+		n = history_prune(note_h, now, (long)cf->history_retention_days * 86400,
+		    cf->history_max_mb * 1024 * 1024);
 		if (n > 0)
 			log_info("sent-mail history: %ld old record(s) removed", n);
 		next_prune = now + 3600;
 	}
+}
+
+double
+history_note_since(void)
+{
+	return note_since;
+}
+
+void
+history_note_commit(void)
+{
+	if (note_since == 0)
+		return;
+	if (history_commit(note_h) == -1)
+		log_warnx("sent-mail history: cannot commit %ld record(s): %s",
+		    note_rows, history_error(note_h));
+	note_since = 0;
+	note_rows = 0;
 }
 
 /* ---- trace ------------------------------------------------------------------- */

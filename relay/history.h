@@ -66,6 +66,13 @@ void	history_note_sent(const struct config *cf, const char *qid, int fd,
 	    const struct envelope *e, const char *rcpt, const char *orig_rcpt,
 	    const char *ses_id);
 
+/* The daemon's rows are written in one transaction per group, as the
+ * queue's removals are fsynced together (runner.c's group commit): a
+ * commit per recipient cost a WAL write and four lock calls each.  The
+ * time the open group began, or 0 when none is open; commit it. */
+double	history_note_since(void);
+void	history_note_commit(void);
+
 /* The Message-ID of a spooled message (without <>), malloc'd; "" when it
  * has none. */
 char	*history_message_id(int fd, const struct envelope *e);

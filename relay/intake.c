@@ -365,7 +365,7 @@ collect_rcpts(const struct headers *h, const struct intake_opts *o,
 		free(bare);
 	}
 	if (o->extract) {
-		struct addrlist fromhdr = { NULL, 0 };
+		struct addrlist fromhdr = { 0 };
 
 		header_recipients(h->field, h->n, &fromhdr);
 		for (i = 0; i < fromhdr.n; i++) {
@@ -404,7 +404,7 @@ intake_message(struct line_src *src, const struct config *cf,
     const struct intake_opts *o, char id[QID_LEN + 1], char *err, size_t errlen)
 {
 	struct headers h = { NULL, 0, 0 };
-	struct addrlist rcpts = { NULL, 0 };
+	struct addrlist rcpts = { 0 };
 	struct spool_file f;
 	struct envelope e;
 	char *first = NULL, *sender = NULL, *line;

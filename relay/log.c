@@ -53,6 +53,28 @@ log_set_syslog(int on)
 	log_syslog = on;
 }
 
+/*
+ * With no syslog socket (a container, a VM without a syslog daemon) glibc's
+ * syslog() opens a socket and fails to connect on every call: a daemon
+ * logging a line per recipient spent more on that than on its own work.
+ * Look for the socket at most every 10 s and skip syslog while it is
+ * missing (the log file and stderr still get every line).  Threads may race
+ * on these two words; the worst outcome is one extra look.
+ */
+static int
+syslog_present(void)
+{
+	static _Atomic time_t checked;
+	static _Atomic int present = 1;
+	time_t now = time(NULL);
+
+	if (now - checked >= 10 || now < checked) {
+		present = access(_PATH_LOG, F_OK) == 0;
+		checked = now;
+	}
+	return present;
+}
+
 void
 log_vlog(int pri, const char *fmt, va_list ap)
 {
@@ -60,7 +82,7 @@ log_vlog(int pri, const char *fmt, va_list ap)
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	line = str_escape(raw);
-	if (log_syslog)
+	if (log_syslog && syslog_present())
 		syslog(pri, "%s", line);
 	if (log_to_stderr)
 		fprintf(stderr, "%s: %s\n", log_progname, line);

@@ -8,16 +8,6 @@
 
 #define NO_POS ((size_t)-1)
 
-static size_t
-hash_id(const char *id)
-{
-	size_t h = 14695981039346656037ULL;
-
-	while (*id)
-		h = (h ^ (unsigned char)*id++) * 1099511628211ULL;
-	return h;
-}
-
 /* ---- heap ---------------------------------------------------------------- */
 
 static int
@@ -79,7 +69,7 @@ slot_of(const struct qindex *q, const char *id)
 
 	if (q->slot == NULL)
 		return NULL;
-	for (h = hash_id(id) & q->mask; q->slot[h] != 0; h = (h + 1) & q->mask)
+	for (h = str_hash(id) & q->mask; q->slot[h] != 0; h = (h + 1) & q->mask)
 		if (strcmp(q->e[q->slot[h] - 1].id, id) == 0)
 			return &q->slot[h];
 	return NULL;
@@ -94,7 +84,7 @@ rehash(struct qindex *q, size_t size)
 	q->slot = xcalloc(size, sizeof(size_t));
 	q->mask = size - 1;
 	for (i = 0; i < q->n; i++) {
-		for (h = hash_id(q->e[i].id) & q->mask; q->slot[h] != 0; h = (h + 1) & q->mask)
+		for (h = str_hash(q->e[i].id) & q->mask; q->slot[h] != 0; h = (h + 1) & q->mask)
 			;
 		q->slot[h] = i + 1;
 	}
@@ -110,7 +100,7 @@ slot_remove(struct qindex *q, size_t *s)
 		j = (j + 1) & q->mask;
 		if (q->slot[j] == 0)
 			return;
-		k = hash_id(q->e[q->slot[j] - 1].id) & q->mask;
+		k = str_hash(q->e[q->slot[j] - 1].id) & q->mask;
 		/* Move j back to i unless its home k lies cyclically in (i, j]. */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
@@ -148,7 +138,7 @@ qindex_set(struct qindex *q, const char *id, double due)
 		memcpy(e->id, id, QID_LEN);
 		e->id[QID_LEN] = '\0';
 		e->due = due;
-		for (h = hash_id(e->id) & q->mask; q->slot[h] != 0; h = (h + 1) & q->mask)
+		for (h = str_hash(e->id) & q->mask; q->slot[h] != 0; h = (h + 1) & q->mask)
 			;
 		q->slot[h] = q->n + 1;
 		q->heap[q->n] = q->n;

@@ -196,7 +196,7 @@ put(char **out, size_t *len, size_t *cap, const char *s, size_t n)
 static char *
 rewrite_addr_field(const struct config *cf, const char *field)
 {
-	struct addrlist l = { NULL, 0 };
+	struct addrlist l = { 0 };
 	char *v = header_value(field), *out, why[512];
 	const char *colon = strchr(field, ':');
 	size_t i, any_local = 0, kept, len, cap;

@@ -26,6 +26,7 @@
 
 #include "account.h"
 #include "config.h"
+#include "history.h"
 #include "log.h"
 #include "runner.h"
 #include "runner_int.h"
@@ -540,6 +541,8 @@ next_wakeup(struct runner *r)
 		t = r->feed_at;
 	if (r->unsynced && r->unsynced_since + GROUP_WINDOW < t)
 		t = r->unsynced_since + GROUP_WINDOW;
+	if (history_note_since() > 0 && history_note_since() + GROUP_WINDOW < t)
+		t = history_note_since() + GROUP_WINDOW;
 	if (r->rescan_maildrop && now + 0.05 < t)
 		t = now + 0.05;
 	return t;
@@ -554,6 +557,12 @@ next_wakeup(struct runner *r)
 static void
 group_commit(struct runner *r, int now_anyway)
 {
+	double hs = history_note_since();
+
+	/* The sent-mail history's rows go in groups on the same terms. */
+	if (hs > 0 && (now_anyway || r->active == NULL ||
+	    now_sec() - hs >= GROUP_WINDOW))
+		history_note_commit();
 	if (r->unsynced == 0)
 		return;
 	if (!now_anyway && r->unsynced < GROUP_MAX && r->active != NULL &&

@@ -476,16 +476,6 @@ runner_msg_feed(struct runner *r, struct active *a)
 	return 0;
 }
 
-static size_t
-hash_str(const char *s)
-{
-	size_t h = 14695981039346656037ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 /* The backward scan below found the wire addresses last first: put them
  * back in the message's order, which is the RCPT TO order users expect. */
 static void
@@ -544,7 +534,7 @@ map_recipients(struct runner *r, struct active *a, double now, double due_by)
 			fail_local(r, a, i, why);
 			continue;
 		}
-		for (h = hash_str(w) & mask; slot[h] != 0; h = (h + 1) & mask)
+		for (h = str_hash(w) & mask; slot[h] != 0; h = (h + 1) & mask)
 			if (strcmp(a->wire[slot[h] - 1], w) == 0)
 				break;
 		if (slot[h] == 0) {

@@ -118,6 +118,22 @@ utf8_char_len(const unsigned char *s)
 	return n;
 }
 
+size_t
+hash_bytes(size_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	while (len-- > 0)
+		h = (h ^ *b++) * (size_t)1099511628211ULL;
+	return h;
+}
+
+size_t
+str_hash(const char *s)
+{
+	return hash_bytes(HASH_INIT, s, strlen(s));
+}
+
 char *
 str_escape(const char *str)
 {

@@ -45,6 +45,12 @@ size_t	 utf8_char_len(const unsigned char *s);
  * is.  A backslash itself is left alone. */
 char	*str_escape(const char *s);
 
+/* FNV-1a over len octets, continuing from h (start at HASH_INIT); for the
+ * in-memory hash tables (queue index, recipient maps, address lists). */
+#define HASH_INIT ((size_t)14695981039346656037ULL)
+size_t	 hash_bytes(size_t h, const void *p, size_t len);
+size_t	 str_hash(const char *s);
+
 /* write(2) until done; 0 or -1 (errno). */
 int	 write_all(int fd, const void *buf, size_t len);
 /* fsync the directory `dir`; 0 or -1 (errno). */

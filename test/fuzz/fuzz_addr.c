@@ -60,7 +60,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_str(data, size), **fields = NULL, *p, *start;
-	struct addrlist l = { NULL, 0 }, t = { NULL, 0 };
+	struct addrlist l = { 0 }, t = { 0 };
 	size_t n = 0, before;
 
 	/* As an address-list value on its own. */

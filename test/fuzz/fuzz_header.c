@@ -113,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(enc);
 	if (utf8_valid(v, strlen(v))) {
 		char *f = malloc(strlen(v) + 4), *out, *ov;
-		struct addrlist a = { NULL, 0 }, b = { NULL, 0 };
+		struct addrlist a = { 0 }, b = { 0 };
 
 		memcpy(f, "To:", 3);
 		strcpy(f + 3, v);

@@ -45,7 +45,7 @@ address_lists(void **unused)
 
 	(void)unused;
 	for (i = 0; i < sizeof(addr_rows) / sizeof(addr_rows[0]); i++) {
-		struct addrlist l = { NULL, 0 };
+		struct addrlist l = { 0 };
 		char got[512] = "";
 
 		addrlist_parse(addr_rows[i].value, &l);
@@ -143,7 +143,7 @@ golden_recipients(void **unused)
 		fail_msg("golden files %s missing (run from the top of the tree "
 		    "or set SESRELAY_TESTDATA)", pat);
 	for (i = 0; i < g.gl_pathc; i++) {
-		struct addrlist l = { NULL, 0 };
+		struct addrlist l = { 0 };
 		char *in = slurp(g.gl_pathv[i]), *ref, *refpath, **fields, *got;
 		size_t used = 0;
 
@@ -277,6 +277,41 @@ address_phrases(void **unused)
 	assert_false(header_is_address("Subject: x"));
 }
 
+/* Many addresses: each added once in order, duplicates found whatever
+ * the domain's case and however large the list grew (the table is rebuilt
+ * as it grows), the local part compared exactly. */
+static void
+many_addresses(void **state)
+{
+	struct addrlist l = { 0 };
+	char a[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		snprintf(a, sizeof a, "u%zu@Example.ORG", i);
+		assert_int_equal(addrlist_add(&l, a), 1);
+	}
+	for (i = 0; i < 20000; i += 7) {
+		snprintf(a, sizeof a, "u%zu@example.org", i);
+		assert_int_equal(addrlist_add(&l, a), 0);
+		snprintf(a, sizeof a, "U%zu@example.org", i);	/* local part differs */
+		assert_int_equal(addrlist_add(&l, a), 1);
+	}
+	assert_int_equal(addrlist_add(&l, ""), 0);
+	assert_int_equal(addrlist_add(&l, "nodomain"), 1);
+	assert_int_equal(addrlist_add(&l, "nodomain"), 0);
+	assert_int_equal(l.n, 20000 + 2858 + 1);
+	assert_string_equal(l.addr[0], "u0@Example.ORG");
+	assert_string_equal(l.addr[19999], "u19999@Example.ORG");
+	assert_string_equal(l.addr[20000], "U0@example.org");
+	assert_string_equal(l.addr[l.n - 1], "nodomain");
+	addrlist_free(&l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(addrlist_add(&l, "again@example.org"), 1);	/* usable after free */
+	addrlist_free(&l);
+}
+
 int
 main(void)
 {
@@ -287,6 +322,7 @@ main(void)
 		cmocka_unit_test(address_checks),
 		cmocka_unit_test(encoded_words),
 		cmocka_unit_test(address_phrases),
+		cmocka_unit_test(many_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
