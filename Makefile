@@ -172,6 +172,8 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?=
+FUZZ_MAX_LEN ?=
+FUZZ_OPTS    ?=
 FUZZ_TARGETS = addr header smtpd spool wire classify config
 
 fuzz:
@@ -186,7 +188,7 @@ $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(BUILD)/libsesrelay.a
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Irelay -o $@ $< $(BUILD)/libsesrelay.a $(TOOL_LIBS)
 
 fuzz-run: fuzz
-	FUZZ_RUNS=$(FUZZ_RUNS) ./test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) FUZZ_OPTS='$(FUZZ_OPTS)' ./test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: all unit check demo bench lint install uninstall clean fuzz fuzz-bins fuzz-run
 

@@ -7,6 +7,8 @@
 # delivered message and daemon CPU per message.  SLOWFSYNC_US (e.g. 5000)
 # simulates a slow disk with an LD_PRELOAD shim (bench/slowfsync.c) that
 # adds that much to every fsync/fdatasync/syncfs of the daemon.
+# PERF_DATA=FILE records the daemon with perf(1) over the drain (PERF_OPTS
+# adds options, e.g. --call-graph=dwarf).
 # Prints one line: outage: ... .  Runs alone: bench/outage.sh [build].
 set -u
 BUILD=$(cd "${1:-build}" && pwd); export BUILD
@@ -32,7 +34,7 @@ open(sys.argv[2], "w").write(m.replace("\n", "\r\n"))
 PY
 COUNT=$TROOT/fsyncs; : >"$COUNT"; chmod 666 "$COUNT"
 env LD_PRELOAD="$B/slowfsync.so" SLOWFSYNC_US="$SLOW" FSYNC_COUNT_FILE="$COUNT" \
-	"$SESRELAY" -C "$CONF" daemon >>"$TROOT/daemon.out" 2>&1 &
+	${WRAP:-} "$SESRELAY" -C "$CONF" daemon >>"$TROOT/daemon.out" 2>&1 &
 DPID=$!; _pids+=($DPID)
 t_wait grep -q 'daemon started' "$LOG" || t_fail "daemon did not start"
 "$B/spawn" "$N" 8 "$MSG" "$SENDMAIL" -C "$CONF" -t -i >/dev/null || t_fail "enqueue"
@@ -44,12 +46,17 @@ accepted() { grep -o '"messages_accepted": *[0-9]*' "$TROOT/standin.stats" | gre
 fsyncs() { tr -dc 0-9 <"$COUNT"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$DPID/stat"; }
 a0=$(accepted); f0=$(fsyncs); f0=${f0:-0}; c0=$(cpu_ticks)
+if [ -n "${PERF_DATA:-}" ]; then	# profile the daemon over the drain only
+	perf record -g ${PERF_OPTS:-} -o "$PERF_DATA" -p "$DPID" >/dev/null 2>&1 &
+	PERFPID=$!; sleep 1
+fi
 t0=$EPOCHREALTIME
 "$SESRELAY" -C "$CONF" queue flush >/dev/null || t_fail "queue flush"
 t1=$EPOCHREALTIME
 _drained() { [ "$(( $(accepted) - a0 ))" -ge "$N" ]; }
 T_WAIT=600 t_wait _drained || t_fail "drain incomplete: $(( $(accepted) - a0 )) of $N"
 t2=$EPOCHREALTIME
+[ -n "${PERF_DATA:-}" ] && { kill -INT "$PERFPID"; wait "$PERFPID"; }
 f1=$(fsyncs); f1=${f1:-0}; c1=$(cpu_ticks)
 first=$("$PY" - "$STANDIN_LOG" "$t1" <<'PY'
 import sys

@@ -38,6 +38,7 @@
 #define STOP_GRACE 8.0		/* seconds in-flight transfers get on SIGTERM */
 #define GROUP_WINDOW 0.2	/* removals fsynced together (group commit) */
 #define GROUP_MAX 512
+#define STATUS_LAG 1.0	/* run/status may lag this much behind deliveries */
 
 /* ---- queue index ---------------------------------------------------------- */
 
@@ -109,6 +110,17 @@ save_status(struct runner *r)
 	if (spool_status_save(&r->sp, &r->qs) == -1)
 		log_warn("cannot write %s/status", r->sp.run);
 	r->qs_dirty = 0;
+	r->qs_stale = 0;
+	r->qs_saved = now_sec();
+}
+
+/* run/status at once for what the operator must see (holds, pauses,
+ * throttles); within STATUS_LAG for the last delivery's time, which
+ * otherwise cost a file write and a rename per delivered message. */
+static int
+status_due(const struct runner *r, double now)
+{
+	return r->qs_dirty || (r->qs_stale && now - r->qs_saved >= STATUS_LAG);
 }
 
 void
@@ -543,6 +555,8 @@ next_wakeup(struct runner *r)
 		t = r->unsynced_since + GROUP_WINDOW;
 	if (history_note_since() > 0 && history_note_since() + GROUP_WINDOW < t)
 		t = history_note_since() + GROUP_WINDOW;
+	if (r->qs_stale && r->qs_saved + STATUS_LAG < t)
+		t = r->qs_saved + STATUS_LAG;
 	if (r->rescan_maildrop && now + 0.05 < t)
 		t = now + 0.05;
 	return t;
@@ -639,7 +653,7 @@ runner_run(struct config *cf, int once, int sigfd)
 			ratelimit_set_max(&r.rl, nr);
 		dispatch(&r);
 		group_commit(&r, 0);
-		if (r.qs_dirty)
+		if (status_due(&r, now_sec()))
 			save_status(&r);
 		r.metrics_due = metrics_tick(cf, &r.sp, &r.counts, now_sec(), r.metrics_due, 0);
 		if (r.stopping && transport_busy(r.pool) == 0 && r.active == NULL)

@@ -75,7 +75,9 @@ struct runner {
 	struct ratelimit rl;
 	struct sender_holds sh;		/* mail held per sender (senderhold.h) */
 	struct queue_status qs;
-	int		 qs_dirty;
+	int		 qs_dirty;	/* run/status to write now (a hold, a pause ...) */
+	int		 qs_stale;	/* only counters changed: within STATUS_LAG */
+	double		 qs_saved;
 	struct metrics_counters counts;	/* for metrics.c */
 	double		 metrics_due;
 };

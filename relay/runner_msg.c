@@ -74,7 +74,7 @@ apply(struct runner *r, struct active *a, size_t i, const char *wire,
 		history_note_sent(r->cf, a->id, a->fd, &a->e, wire, rs->addr, id);
 		status = "sent";
 		r->qs.last_success = (long)now;
-		r->qs_dirty = 1;
+		r->qs_stale = 1;	/* not a file write per message */
 		break;
 	case ACT_THROTTLE:
 	case ACT_QUOTA:
