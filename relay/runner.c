@@ -28,6 +28,7 @@
 #include "config.h"
 #include "history.h"
 #include "log.h"
+#include "reaper.h"
 #include "runner.h"
 #include "runner_int.h"
 #include "sespass.h"
@@ -632,6 +633,8 @@ runner_run(struct config *cf, int once, int sigfd)
 	ratelimit_init(&r.rl, cf->max_rate, now_sec());
 	load_password(&r);
 	r.pool = transport_start(cf, r.password ? r.password : "", r.wake[1]);
+	if (reaper_start() == -1)
+		log_warn("cannot start the reaper thread (closing files inline)");
 	scan_all(&r);
 	take_requests(&r);	/* a flush asked for while it was down */
 	r.qs_dirty = 1;
@@ -686,6 +689,7 @@ runner_run(struct config *cf, int once, int sigfd)
 	while (r.active != NULL)	/* aborted transfers: still pending */
 		runner_msg_finish(&r, r.active);
 	group_commit(&r, 1);
+	reaper_stop();
 	save_status(&r);
 	metrics_tick(cf, &r.sp, &r.counts, now_sec(), r.metrics_due, 1);
 	if (r.held && once)

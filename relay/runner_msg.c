@@ -22,6 +22,7 @@
 #include "log.h"
 #include "msgstream.h"
 #include "ratelimit.h"
+#include "reaper.h"
 #include "rewrite.h"
 #include "runner_int.h"
 #include "smtp.h"
@@ -167,7 +168,9 @@ runner_msg_finish(struct runner *r, struct active *a)
 	else {
 		runner_q_del(r, a->id);
 		if (failed == 0) {
-			if (spool_remove(&r->sp, AREA_QUEUE, a->id, 0) == -1) {
+			int state_fd = -1;
+
+			if (spool_remove_open(&r->sp, AREA_QUEUE, a->id, &state_fd) == -1) {
 				/* Keep the record that it was sent (runner_msg_result
 				 * skipped it), so it is not sent again. */
 				log_warn("%s: cannot remove", a->id);
@@ -176,7 +179,11 @@ runner_msg_finish(struct runner *r, struct active *a)
 				if (r->unsynced++ == 0)
 					r->unsynced_since = now_sec();
 				log_info("%s: removed", a->id);
+				/* Freeing the blocks waits for the disk: not here. */
+				reaper_close(a->fd);
+				a->fd = -1;
 			}
+			reaper_close(state_fd);
 		} else {
 			if (spool_move(&r->sp, a->id, AREA_QUEUE, AREA_FAILED, 1) == -1)
 				log_warn("%s: cannot move to %s", a->id, r->sp.failed);
@@ -212,7 +219,8 @@ runner_msg_finish(struct runner *r, struct active *a)
 			*pp = a->next;
 			break;
 		}
-	close(a->fd);	/* releases the lock */
+	if (a->fd >= 0)
+		close(a->fd);	/* releases the lock */
 	active_free(a);
 }
 

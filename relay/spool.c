@@ -386,8 +386,9 @@ spool_move(const struct spool *sp, const char *id, enum spool_area from,
 	return fsync_dir(spool_area_dir(sp, from));
 }
 
-int
-spool_remove(const struct spool *sp, enum spool_area a, const char *id, int sync)
+static int
+remove_msg(const struct spool *sp, enum spool_area a, const char *id, int sync,
+    int *state_fd)
 {
 	char path[1024];
 	int had_state;
@@ -400,10 +401,25 @@ spool_remove(const struct spool *sp, enum spool_area a, const char *id, int sync
 	if (sync && fsync_dir(spool_area_dir(sp, a)) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", sp->state, id);
+	if (state_fd != NULL)
+		*state_fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	had_state = unlink(path) == 0;
 	if (!had_state && errno != ENOENT)
 		return -1;
 	return had_state && sync ? fsync_dir(sp->state) : 0;
+}
+
+int
+spool_remove(const struct spool *sp, enum spool_area a, const char *id, int sync)
+{
+	return remove_msg(sp, a, id, sync, NULL);
+}
+
+int
+spool_remove_open(const struct spool *sp, enum spool_area a, const char *id,
+    int *state_fd)
+{
+	return remove_msg(sp, a, id, 0, state_fd);
 }
 
 int

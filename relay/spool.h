@@ -95,6 +95,12 @@ int	spool_move(const struct spool *sp, const char *id, enum spool_area from,
  * finished messages, before it sleeps). */
 int	spool_remove(const struct spool *sp, enum spool_area a, const char *id,
 	    int sync);
+/* spool_remove without sync, for the daemon, which holds the message file
+ * open: the state file is opened before its unlink and left open in
+ * *state_fd (-1 when it had none), so that neither unlink frees blocks;
+ * the caller hands both descriptors to reaper_close (reaper.h). */
+int	spool_remove_open(const struct spool *sp, enum spool_area a, const char *id,
+	    int *state_fd);
 /* fsync the queue directory (group commit of removals).  The state
  * directory needs none: a state file that comes back after a crash without
  * its message is an orphan, which spool_purge_stale removes. */
