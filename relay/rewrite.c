@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aliases.h"
@@ -32,11 +33,28 @@
 #include "rewrite.h"
 #include "util.h"
 
+/* This machine's name, looked up at most once a minute (it was a uname
+ * call per address, three per delivered message). */
+static const char *
+this_host(void)
+{
+	static char host[256];
+	static time_t checked;
+	time_t now = time(NULL);
+
+	if (host[0] == '\0' || now - checked >= 60 || now < checked) {
+		if (gethostname(host, sizeof(host)) != 0)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		checked = now;
+	}
+	return host;
+}
+
 int
 rewrite_is_local(const struct config *cf, const char *addr)
 {
 	const char *at = strrchr(addr, '@');
-	char host[256];
 
 	if (at == NULL)
 		return 1;
@@ -48,12 +66,7 @@ rewrite_is_local(const struct config *cf, const char *addr)
 	    strcasecmp(at, "localhost") == 0 ||
 	    strcasecmp(at, "localhost.localdomain") == 0)
 		return 1;
-	if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		if (strcasecmp(at, host) == 0)
-			return 1;
-	}
-	return 0;
+	return strcasecmp(at, this_host()) == 0;
 }
 
 /* 1 when the local part of addr (all of it without '@') has a non-ASCII
