@@ -202,7 +202,7 @@ say "cold (new connection each): ${R[cold]}"
 
 say ""
 say "== summary"
-say "intake, sequential:       ${R[intake1]}   (target <= 1.5x)"
+say "intake, sequential:       ${R[intake1]}   (target <= 1.3x, issue 8)"
 say "   peers, ms wall:        ${R[peer1]:-not measured}"
 say "intake, 8 concurrent:     ${R[intake8]}"
 say "   peers, ms wall:        ${R[peer8]:-not measured}"

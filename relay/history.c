@@ -115,11 +115,12 @@ history_open(const char *spool_dir, enum history_mode mode, char *err, size_t er
 		goto fail;
 	}
 	/* Two writers (runner, poller) and readers (trace, status): wait for
-	 * each other instead of failing.  2 MB of page cache per handle keeps
-	 * the daemon within its memory budget. */
+	 * each other instead of failing.  1 MB of page cache per handle keeps
+	 * the daemon within its memory budget (2 MB put a 50,000-recipient
+	 * message at 16 MB of added RSS, issue 7's limit). */
 	sqlite3_busy_timeout(h->db, 10000);
 	if (exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    "PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY;", err, errlen) == -1 ||
+	    "PRAGMA cache_size=-1024; PRAGMA temp_store=MEMORY;", err, errlen) == -1 ||
 	    (mode == HISTORY_WRITE && exec(h, schema, err, errlen) == -1))
 		goto fail;
 	if (prepare(h, &h->add_sent, "INSERT INTO sent (time, qid, msgid, ses_id, "
