@@ -17,7 +17,7 @@ cc -O2 -o "$B/spawn" "$TOP/bench/spawn.c" &&
 cc -O2 -o "$B/floor" "$TOP/bench/floor.c" &&
 cc -O2 -Wall -o "$B/ceiling" "$TOP/bench/ceiling.c" $(pkg-config --libs libcurl) ||
 	t_fail "building the bench helpers"
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+field() { sed -n "s/.*[ :]$1=\([-0-9.]*\).*/\1/p" <<<" $2"; }
 say() { echo "$*" | tee -a "$RAW"; }
 
 t_setup 'connections = 1;' 'max_rate = 100000.0;' 'connection_max_messages = 100000;' \
