@@ -183,7 +183,7 @@ fuzz:
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(BUILD)/libsesrelay.a
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h test/fuzz/fuzz_intake.h $(BUILD)/libsesrelay.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Irelay -o $@ $< $(BUILD)/libsesrelay.a $(TOOL_LIBS)
 

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "fuzz.h"
+#include "fuzz_intake.h"
 #include "header.h"
 #include "intake.h"
 #include "log.h"
@@ -34,46 +35,12 @@ static struct spool sp;
 static struct caller who = { 1000, (char *)"fuzz" };
 static char empty[1];
 
-/* Remove the tmpfs spool when libFuzzer exits (not after a crash: then
- * it is evidence). */
-static void
-remove_spool(void)
-{
-	DIR *d = opendir(sp.maildrop);
-	struct dirent *de;
-	char path[700];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "%s/%s", sp.maildrop, de->d_name);
-		if (de->d_name[0] != '.')
-			unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(sp.maildrop);
-	rmdir(sp.dir);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/dev/shm/sesrelay-fuzz.XXXXXX";
-
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	config_defaults(&cf);
-	free(cf.domain);
-	cf.domain = strdup("host.test");
-	cf.min_free_space = 0;
-	cf.max_message_size = 256 * 1024;
-	spool_init(&sp, dir);
-	if (mkdir(sp.maildrop, 0700) != 0)
-		return 1;
-	log_set_syslog(0);
-	atexit(remove_spool);
-	return 0;
+	return fuzz_intake_setup(&cf, &sp, 256 * 1024);
 }
 
 /* Fields of the stored header section (LF-separated, no empty line):
